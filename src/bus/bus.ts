@@ -1,0 +1,96 @@
+/**
+ * The one small interface every bus adapter implements (MQTT, Redis, in-memory).
+ *
+ * It speaks in MQTT terms because chinook/1 does: topics separated by `/`,
+ * patterns with `+` (one level) and `#` (the rest), retained messages, a last will.
+ * Adapters for buses without retained messages or wills emulate them as
+ * PROTOCOL.md describes. The runtime never sees which adapter it is on.
+ */
+
+export interface BusWill {
+  readonly topic: string;
+  readonly payload: Uint8Array;
+}
+
+export interface BusMessage {
+  readonly topic: string;
+  readonly payload: Buffer;
+  /**
+   * True when the message was delivered from retained state (on subscribe, or
+   * read from a key) rather than published live.
+   */
+  readonly retained: boolean;
+}
+
+export interface BusOptions {
+  /** Unique per connection. */
+  readonly clientId: string;
+  /** Registered before connecting; published by the bus (or its emulation) when the connection dies uncleanly. */
+  readonly will?: BusWill;
+  /** MQTT keepalive / Redis liveness expiry, in seconds. */
+  readonly keepaliveSeconds?: number;
+  /** Delay before each reconnect attempt, in milliseconds. */
+  readonly reconnectPeriodMs?: number;
+  /** Connect timeout for the first connection, in milliseconds. */
+  readonly connectTimeoutMs?: number;
+}
+
+export type BusEvent =
+  /** Every successful (re)connection. `reconnect` is false for the first one. */
+  | { readonly type: 'connect'; readonly reconnect: boolean }
+  /** The connection was lost; the adapter keeps trying to reconnect until closed. */
+  | { readonly type: 'disconnect'; readonly reason: string }
+  /** A non-fatal error worth reporting. */
+  | { readonly type: 'error'; readonly error: Error };
+
+export interface PublishOptions {
+  readonly retain: boolean;
+}
+
+export interface Bus {
+  /** `mqtt`, `redis`, `memory`: for logs and benchmarks. */
+  readonly kind: string;
+  /** Resolves once connected; rejects with a BusError if the first connection fails. */
+  connect(): Promise<void>;
+  /** QoS 1 (at least once) where the bus has QoS. Resolves when the bus accepted it. */
+  publish(topic: string, payload: Uint8Array, options: PublishOptions): Promise<void>;
+  /**
+   * Subscribe to an MQTT-style pattern. Retained messages matching it are delivered
+   * (with `retained: true`) after this resolves or during it; subscriptions survive reconnects.
+   */
+  subscribe(pattern: string): Promise<void>;
+  /** Register a message listener; returns a function that removes it. */
+  onMessage(listener: (message: BusMessage) => void): () => void;
+  /** Register a connection-event listener; returns a function that removes it. */
+  onEvent(listener: (event: BusEvent) => void): () => void;
+  /**
+   * Close the connection. A clean close does not fire the will.
+   * `{ abrupt: true }` drops the connection as a crash would (the will fires): for tests.
+   */
+  close(options?: { readonly abrupt?: boolean }): Promise<void>;
+}
+
+/** Thrown (only) by `connect` and `publish` when the bus cannot be reached or refuses. */
+export class BusError extends Error {
+  override readonly name = 'BusError';
+  constructor(
+    message: string,
+    readonly code: 'bus-unreachable' | 'bus-refused' | 'bus-closed' | 'bus-url-invalid',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Does an MQTT-style pattern (`+`, `#`) match a topic? */
+export function matchesTopic(pattern: string, topic: string): boolean {
+  const p = pattern.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < p.length; i++) {
+    const part = p[i];
+    if (part === '#') return true;
+    if (i >= t.length) return false;
+    if (part !== '+' && part !== t[i]) return false;
+  }
+  return p.length === t.length;
+}

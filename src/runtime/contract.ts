@@ -1,0 +1,156 @@
+/**
+ * The surface generated code is written against. Generated modules describe the
+ * system as data (`SystemSpec`, with compiled validators) and bind a typed handler
+ * to `createService`; everything dynamic lives in the runtime.
+ *
+ * Keep this file free of imports from the toolchain (yaml, ajv compiler, ts-morph).
+ */
+import type { Bus } from '../bus/bus.js';
+
+export const PROTOCOL = 'chinook/1' as const;
+export type Protocol = typeof PROTOCOL;
+
+/** One reason a value failed a domain's schema, from ajv's structured errors. */
+export interface ValidationIssue {
+  /** JSON Pointer into the state, e.g. `/lamps/0/brightness` (`` for the root). */
+  readonly path: string;
+  /** ajv keyword that failed, e.g. `maximum`. */
+  readonly keyword: string;
+  readonly message: string;
+}
+
+/** What the generated validators module gives the runtime for each domain. */
+export interface DomainSpec<T = unknown> {
+  readonly name: string;
+  readonly owner: string;
+  readonly version: number;
+  /** `<prefix>/state/<domain>` */
+  readonly topic: string;
+  /** Fast path: a boolean type guard compiled at generate time. */
+  readonly is: (value: unknown) => value is T;
+  /** Slow path: why a value is not a T (empty when it is). */
+  readonly explain: (value: unknown) => readonly ValidationIssue[];
+}
+
+export interface ServiceSpec {
+  readonly name: string;
+  /** `<prefix>/status/<service>` */
+  readonly statusTopic: string;
+  readonly owns: readonly string[];
+  /** Required dependencies (domains of other services), sorted. */
+  readonly waitsFor: readonly string[];
+  /** Optional dependencies, sorted. */
+  readonly optional: readonly string[];
+}
+
+/** The whole system as data: generated once per system. */
+export interface SystemSpec {
+  readonly protocol: Protocol;
+  readonly system: string;
+  readonly prefix: string;
+  readonly domains: { readonly [domain: string]: DomainSpec };
+  readonly services: { readonly [service: string]: ServiceSpec };
+}
+
+/**
+ * The types of one service, generated per service:
+ * `state` maps every domain of the system to its state type;
+ * `owned` are the domains it publishes; `required` those it waits for;
+ * `watched` those it gets update callbacks for (its own and all its dependencies).
+ */
+export interface ServiceTypes {
+  readonly state: { readonly [domain: string]: unknown };
+  readonly owned: string;
+  readonly required: string;
+  readonly watched: string;
+}
+
+type DomainOf<T extends ServiceTypes> = keyof T['state'] & string;
+
+/**
+ * The system state as a handler sees it: required dependencies are present once the
+ * service has started; every other domain (its own included) may be absent.
+ */
+export type SystemStateView<T extends ServiceTypes> = {
+  readonly [K in T['required'] & DomainOf<T>]: Readonly<T['state'][K]>;
+} & {
+  readonly [K in Exclude<DomainOf<T>, T['required']>]?: Readonly<T['state'][K]>;
+};
+
+export type Availability = 'available' | 'stale' | 'missing';
+
+export interface DomainStatus {
+  readonly availability: Availability;
+  /** Last applied `(epoch, seq)`, if any. */
+  readonly epoch?: number;
+  readonly seq?: number;
+  /** When the last valid envelope was applied (ms since 1970, local clock). */
+  readonly receivedAt?: number;
+}
+
+export interface ServiceContext<T extends ServiceTypes> {
+  readonly service: string;
+  readonly state: SystemStateView<T>;
+  /** Validates, wraps in an envelope and publishes (retained, QoS 1). Rejects with a StateInvalidError on an invalid state. */
+  publish<K extends T['owned'] & DomainOf<T>>(domain: K, state: T['state'][K]): Promise<void>;
+  status(domain: DomainOf<T>): DomainStatus;
+  /** Aborted when the service stops: pass it to timers and loops in the handler. */
+  readonly signal: AbortSignal;
+}
+
+export type UpdateCallbacks<T extends ServiceTypes> = {
+  readonly [K in T['watched'] & DomainOf<T>]?: (
+    state: Readonly<T['state'][K]>,
+    ctx: ServiceContext<T>,
+  ) => void | Promise<void>;
+};
+
+/** What a service author implements (the generated per-service interface extends this). */
+export interface ServiceHandler<T extends ServiceTypes> {
+  /** Called once, when every required dependency is available (the first state). */
+  onStart?(ctx: ServiceContext<T>): void | Promise<void>;
+  /** Called after each applied update of a watched domain (own domains included). */
+  readonly onUpdate?: UpdateCallbacks<T>;
+  onDependencyLost?(domain: T['required'] & DomainOf<T>, ctx: ServiceContext<T>): void | Promise<void>;
+  onDependencyRegained?(domain: T['required'] & DomainOf<T>, ctx: ServiceContext<T>): void | Promise<void>;
+  /** Called once on a clean stop, before `offline` is published. */
+  onStop?(ctx: ServiceContext<T>): void | Promise<void>;
+}
+
+export type RejectReason =
+  | 'not-json'
+  | 'oversize'
+  | 'wrong-protocol'
+  | 'wrong-domain'
+  | 'foreign-owner'
+  | 'wrong-version'
+  | 'schema-invalid'
+  | 'stale'
+  | 'malformed-envelope'
+  | 'unknown-domain';
+
+export interface ServiceCounters {
+  readonly received: number;
+  readonly applied: number;
+  readonly published: number;
+  readonly rejected: { readonly [reason in RejectReason]?: number };
+}
+
+export interface RunOptions {
+  readonly bus: Bus;
+  /** How long to wait for required dependencies; `0` waits forever. Default 30 000 ms. */
+  readonly dependencyTimeoutMs?: number;
+  /** What to do when a required dependency is lost after the start. Default `pause`. */
+  readonly onDependencyLost?: 'pause' | 'exit';
+  /** Envelopes larger than this are rejected. Default 1 MiB. */
+  readonly maxPayloadBytes?: number;
+  /** Where reports (rejections, lifecycle) go; default: stderr, one line each. */
+  readonly log?: (event: RuntimeLogEvent) => void;
+  /** For tests: the clock used for epochs and times. */
+  readonly now?: () => number;
+}
+
+export type RuntimeLogEvent =
+  | { readonly type: 'rejected'; readonly reason: RejectReason; readonly topic: string; readonly domain?: string; readonly detail: string; readonly count: number }
+  | { readonly type: 'lifecycle'; readonly service: string; readonly message: string }
+  | { readonly type: 'handler-error'; readonly service: string; readonly callback: string; readonly error: unknown };
