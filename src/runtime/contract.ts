@@ -154,3 +154,26 @@ export type RuntimeLogEvent =
   | { readonly type: 'rejected'; readonly reason: RejectReason; readonly topic: string; readonly domain?: string; readonly detail: string; readonly count: number }
   | { readonly type: 'lifecycle'; readonly service: string; readonly message: string }
   | { readonly type: 'handler-error'; readonly service: string; readonly callback: string; readonly error: unknown };
+
+/** Why a running service ended. */
+export type StopReason =
+  | { readonly type: 'stopped' }
+  | { readonly type: 'dependency-timeout'; readonly missing: readonly string[] }
+  | { readonly type: 'dependency-lost'; readonly domain: string }
+  | { readonly type: 'bus-unreachable'; readonly message: string };
+
+/** A running (or runnable) service, returned by `createService`. */
+export interface ServiceInstance<T extends ServiceTypes> {
+  readonly name: string;
+  /** Connects (will registered first), publishes `online`, subscribes, waits for required dependencies, calls `onStart`. Rejects with a ServiceStartError when dependencies time out or the bus is unreachable. */
+  start(): Promise<void>;
+  /** Clean stop: `onStop`, `offline` published, bus closed. Idempotent. */
+  stop(): Promise<void>;
+  /** Resolves when the service has ended, for whatever reason. */
+  readonly done: Promise<StopReason>;
+  readonly state: SystemStateView<T> | Partial<SystemStateView<T>>;
+  status(domain: keyof T['state'] & string): DomainStatus;
+  counters(): ServiceCounters;
+  /** Status of every service seen on the bus (`online`/`offline`), by service name. */
+  peers(): { readonly [service: string]: 'online' | 'offline' };
+}
