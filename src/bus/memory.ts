@@ -1,0 +1,248 @@
+/**
+ * An in-process bus with MQTT semantics, for users' unit tests and for the runtime's own:
+ * retained messages, `+`/`#` subscriptions, per-publisher ordering, a last will that fires
+ * on a simulated crash (`close({ abrupt: true })`) and not on a clean close, and a
+ * simulated broker restart. Delivery is asynchronous (as on a real bus) and in publish order.
+ */
+import { BusError, matchesTopic, type Bus, type BusEvent, type BusMessage, type BusOptions, type PublishOptions } from './bus.js';
+
+/** What the broker keeps about one connected bus. */
+interface MemoryClient {
+  readonly clientId: string;
+  readonly patterns: Set<string>;
+  enqueue(message: BusMessage): void;
+  /** The broker went away (restart); the client reconnects by itself. */
+  drop(reason: string): void;
+}
+
+export interface MemoryBroker {
+  /** Number of connected clients, for tests. */
+  readonly clientCount: number;
+  /** Retained topics, for tests and inspection (a copy). */
+  retainedTopics(): string[];
+  /**
+   * Simulates a broker restart: every client is disconnected (`disconnect` event) and
+   * reconnects (`connect` with `reconnect: true`) with its subscriptions restored.
+   * Retained messages are dropped unless `keepRetained` (a broker without persistence loses them).
+   */
+  restart(options?: { readonly keepRetained?: boolean }): Promise<void>;
+  /** @internal adapter-facing API */
+  readonly internal: MemoryBrokerInternal;
+}
+
+interface MemoryBrokerInternal {
+  readonly retained: Map<string, Buffer>;
+  attach(client: MemoryClient): void;
+  detach(client: MemoryClient): void;
+  route(topic: string, payload: Buffer, retain: boolean): void;
+  /** Queue the retained messages matching `pattern` for `client`. */
+  deliverRetained(client: MemoryClient, pattern: string): void;
+  readonly restarting: boolean;
+  waitUntilUp(): Promise<void>;
+}
+
+export function createMemoryBroker(): MemoryBroker {
+  const retained = new Map<string, Buffer>();
+  const clients = new Map<string, MemoryClient>();
+  let restarting: Promise<void> | undefined;
+
+  const internal: MemoryBrokerInternal = {
+    retained,
+    attach(client) {
+      // As on MQTT: a second connection with the same client id takes over the first.
+      const previous = clients.get(client.clientId);
+      if (previous && previous !== client) previous.drop('client id taken over');
+      clients.set(client.clientId, client);
+    },
+    detach(client) {
+      if (clients.get(client.clientId) === client) clients.delete(client.clientId);
+    },
+    route(topic, payload, retain) {
+      if (retain) {
+        // MQTT: a retained empty payload clears the retained message.
+        if (payload.length === 0) retained.delete(topic);
+        else retained.set(topic, payload);
+      }
+      const live: BusMessage = { topic, payload, retained: false };
+      for (const client of clients.values()) {
+        for (const pattern of client.patterns) {
+          if (matchesTopic(pattern, topic)) {
+            client.enqueue(live);
+            break;
+          }
+        }
+      }
+    },
+    deliverRetained(client, pattern) {
+      for (const [topic, payload] of retained) {
+        if (matchesTopic(pattern, topic)) client.enqueue({ topic, payload, retained: true });
+      }
+    },
+    get restarting() {
+      return restarting !== undefined;
+    },
+    waitUntilUp() {
+      return restarting ?? Promise.resolve();
+    },
+  };
+
+  return {
+    get clientCount() {
+      return clients.size;
+    },
+    retainedTopics() {
+      return [...retained.keys()];
+    },
+    async restart(options = {}) {
+      if (restarting) return restarting;
+      const connected = [...clients.values()];
+      clients.clear();
+      restarting = (async () => {
+        if (!options.keepRetained) retained.clear();
+        for (const client of connected) client.drop('broker restarted');
+        await new Promise((resolve) => setImmediate(resolve));
+      })();
+      try {
+        await restarting;
+      } finally {
+        restarting = undefined;
+      }
+    },
+    internal,
+  };
+}
+
+const namedBrokers = new Map<string, MemoryBroker>();
+
+/** The in-process broker named by `memory://<name>` (created on first use). */
+export function getNamedMemoryBroker(name: string): MemoryBroker {
+  let broker = namedBrokers.get(name);
+  if (!broker) {
+    broker = createMemoryBroker();
+    namedBrokers.set(name, broker);
+  }
+  return broker;
+}
+
+/** The broker used by `memory://` with no name. */
+export const defaultMemoryBroker: MemoryBroker = getNamedMemoryBroker('');
+
+type State = 'idle' | 'connected' | 'reconnecting' | 'closed';
+
+export function createMemoryBus(broker: MemoryBroker, options: BusOptions): Bus {
+  const b = broker.internal;
+  const messageListeners = new Set<(message: BusMessage) => void>();
+  const eventListeners = new Set<(event: BusEvent) => void>();
+  const queue: BusMessage[] = [];
+  let scheduled = false;
+  let state: State = 'idle';
+  const reconnectPeriodMs = options.reconnectPeriodMs ?? 0;
+
+  const emit = (event: BusEvent): void => {
+    for (const listener of eventListeners) {
+      try {
+        listener(event);
+      } catch {
+        // A failing event listener must not take the bus down.
+      }
+    }
+  };
+
+  const drain = (): void => {
+    scheduled = false;
+    // Deliver what is queued now; anything queued by listeners waits for the next turn.
+    const count = queue.length;
+    for (let i = 0; i < count; i++) {
+      const message = queue[i]!;
+      for (const listener of messageListeners) {
+        try {
+          listener(message);
+        } catch (error) {
+          emit({ type: 'error', error: error instanceof Error ? error : new Error(String(error)) });
+        }
+      }
+    }
+    queue.splice(0, count);
+    if (queue.length > 0) schedule();
+  };
+
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(drain);
+  };
+
+  const client: MemoryClient = {
+    clientId: options.clientId,
+    patterns: new Set(),
+    enqueue(message) {
+      if (state !== 'connected') return;
+      queue.push(message);
+      schedule();
+    },
+    drop(reason) {
+      if (state !== 'connected') return;
+      state = 'reconnecting';
+      // Takeover or restart: the connection died without DISCONNECT.
+      if (reason !== 'broker restarted') fireWill();
+      emit({ type: 'disconnect', reason });
+      const retry = (): void => {
+        if (state !== 'reconnecting') return;
+        void b.waitUntilUp().then(() => {
+          if (state !== 'reconnecting') return;
+          state = 'connected';
+          b.attach(client);
+          emit({ type: 'connect', reconnect: true });
+          for (const pattern of client.patterns) b.deliverRetained(client, pattern);
+        });
+      };
+      setTimeout(retry, Math.max(reconnectPeriodMs, 1));
+    },
+  };
+
+  const fireWill = (): void => {
+    if (options.will) b.route(options.will.topic, Buffer.from(options.will.payload), true);
+  };
+
+  return {
+    kind: 'memory',
+    async connect() {
+      if (state === 'closed') throw new BusError('the bus was closed', 'bus-closed');
+      if (state !== 'idle') return;
+      await b.waitUntilUp();
+      state = 'connected';
+      b.attach(client);
+      emit({ type: 'connect', reconnect: false });
+    },
+    async publish(topic: string, payload: Uint8Array, publishOptions: PublishOptions) {
+      if (state === 'closed' || state === 'idle') {
+        throw new BusError(`cannot publish on ${topic}: the bus is ${state === 'idle' ? 'not connected' : 'closed'}`, 'bus-closed');
+      }
+      // One copy, so a caller reusing its buffer cannot change what was sent or retained.
+      const bytes = Buffer.from(payload);
+      if (state === 'reconnecting') await b.waitUntilUp();
+      b.route(topic, bytes, publishOptions.retain);
+    },
+    async subscribe(pattern: string) {
+      if (client.patterns.has(pattern)) return;
+      client.patterns.add(pattern);
+      if (state === 'connected') b.deliverRetained(client, pattern);
+    },
+    onMessage(listener) {
+      messageListeners.add(listener);
+      return () => messageListeners.delete(listener);
+    },
+    onEvent(listener) {
+      eventListeners.add(listener);
+      return () => eventListeners.delete(listener);
+    },
+    async close(closeOptions = {}) {
+      if (state === 'closed') return;
+      const wasConnected = state === 'connected';
+      state = 'closed';
+      b.detach(client);
+      queue.length = 0;
+      if (closeOptions.abrupt && wasConnected) fireWill();
+    },
+  };
+}
