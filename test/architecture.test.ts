@@ -1,0 +1,72 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The folders are the pipeline (STYLE.md 1): imports point one way only.
+ * manifest → model → codegen → cli; runtime and bus stand apart and never pull in
+ * build-time tooling, because generated code ships with them.
+ */
+const SRC = join(import.meta.dirname, '..', 'src');
+
+type Layer = 'manifest' | 'model' | 'codegen' | 'cli' | 'runtime' | 'bus' | 'root';
+
+const allowedLayers: Record<Layer, readonly Layer[]> = {
+  manifest: ['manifest'],
+  model: ['model', 'manifest'],
+  codegen: ['codegen', 'model', 'manifest', 'runtime', 'bus'],
+  cli: ['cli', 'codegen', 'model', 'manifest', 'runtime', 'bus', 'root'],
+  runtime: ['runtime', 'bus'],
+  bus: ['bus'],
+  root: ['manifest', 'model', 'codegen', 'cli', 'runtime', 'bus', 'root'],
+};
+
+/** Packages that are build-time tooling: never in the runtime's or a bus's import graph. */
+const toolchainPackages = ['yaml', 'ts-morph', 'json-schema-to-typescript', 'ajv', 'ajv-formats', 'tsx'];
+/** Files of those packages that are plain runtime helpers used by compiled validators. */
+const runtimeSafeSpecifiers = [/^ajv\/dist\/runtime\//, /^ajv-formats\/dist\/formats(\.js)?$/];
+
+function listSources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return listSources(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+function layerOf(file: string): Layer {
+  const first = relative(SRC, file).split(sep)[0] ?? '';
+  return (['manifest', 'model', 'codegen', 'cli', 'runtime', 'bus'] as const).find((l) => l === first) ?? 'root';
+}
+
+function importsOf(text: string): string[] {
+  const specifiers: string[] = [];
+  const pattern = /(?:^|\n)\s*(?:import|export)\b[^'"`;]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+  for (const match of text.matchAll(pattern)) specifiers.push((match[1] ?? match[2])!);
+  return specifiers;
+}
+
+const files = listSources(SRC);
+
+describe('architecture', () => {
+  it('finds the sources', () => {
+    expect(files.length).toBeGreaterThan(5);
+  });
+
+  it.each(files.map((f) => [relative(SRC, f), f] as const))('%s imports only along the pipeline', (_name, file) => {
+    const layer = layerOf(file);
+    const violations: string[] = [];
+    for (const specifier of importsOf(readFileSync(file, 'utf8'))) {
+      if (specifier.startsWith('.')) {
+        const target = layerOf(join(file, '..', specifier));
+        if (!allowedLayers[layer].includes(target)) violations.push(`${specifier} (${layer} → ${target})`);
+      } else if (layer === 'runtime' || layer === 'bus') {
+        const pkg = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
+        if (toolchainPackages.includes(pkg) && !runtimeSafeSpecifiers.some((r) => r.test(specifier))) {
+          violations.push(`${specifier} (toolchain package in ${layer})`);
+        }
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+});
