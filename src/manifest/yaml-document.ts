@@ -1,0 +1,164 @@
+/**
+ * YAML text → documents whose every node keeps its position. Uses the `yaml` package's
+ * document API (not `yaml.parse`) so that diagnostics can point at the offending key or
+ * value, including inside multi-document files.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { createYamlSyntaxDiagnostic, type Diagnostic, type Span } from './diagnostics.js';
+
+/** One YAML document of one file, with what is needed to turn node offsets into positions. */
+export interface YamlDocument {
+  readonly file: string;
+  /** 0-based index of the document in its file. */
+  readonly index: number;
+  readonly document: Document.Parsed;
+  readonly lineCounter: LineCounter;
+  /** The document as plain JSON-like data. */
+  readonly value: unknown;
+}
+
+export interface ParsedYamlFile {
+  readonly documents: readonly YamlDocument[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+// Aliases are legal YAML, but a billion-laughs file must not exhaust memory.
+const MAX_ALIAS_COUNT = 1000;
+
+/**
+ * Parses every document of a file as YAML 1.2 (core schema). A file with any syntax error
+ * yields its errors and no documents, so that a broken file is never also reported as an
+ * invalid manifest.
+ */
+export function parseYamlFile(file: string, text: string): ParsedYamlFile {
+  const lineCounter = new LineCounter();
+  let parsed: ReturnType<typeof parseAllDocuments>;
+  try {
+    parsed = parseAllDocuments(text, { lineCounter, version: '1.2', schema: 'core', prettyErrors: false, uniqueKeys: true });
+  } catch (error) {
+    return { documents: [], diagnostics: [createYamlSyntaxDiagnostic({ file, line: 1, column: 1 }, describeError(error))] };
+  }
+  if (!Array.isArray(parsed)) return { documents: [], diagnostics: [] };
+  const diagnostics: Diagnostic[] = [];
+  for (const document of parsed) {
+    for (const error of document.errors) {
+      const span = spanOfOffsets(file, lineCounter, error.pos[0], error.pos[1]);
+      diagnostics.push(createYamlSyntaxDiagnostic(span, firstLine(error.message)));
+    }
+  }
+  if (diagnostics.length > 0) return { documents: [], diagnostics: dedupeByPosition(diagnostics) };
+  const documents: YamlDocument[] = [];
+  parsed.forEach((document, index) => {
+    // A document holding nothing (a comment-only file, a trailing `---`) is not a manifest.
+    if (document.contents === null || (isScalar(document.contents) && document.contents.value === null)) return;
+    try {
+      const value: unknown = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      documents.push({ file, index, document: document as Document.Parsed, lineCounter, value });
+    } catch (error) {
+      const range = document.contents.range ?? [0, 0, 0];
+      diagnostics.push(createYamlSyntaxDiagnostic(spanOfOffsets(file, lineCounter, range[0], range[0]), describeError(error)));
+    }
+  });
+  return { documents, diagnostics };
+}
+
+function describeError(error: unknown): string {
+  return firstLine(error instanceof Error ? error.message : String(error));
+}
+
+function firstLine(message: string): string {
+  const line = message.split('\n')[0] ?? message;
+  return line.replace(/ at line \d+, column \d+:?$/, '').trim();
+}
+
+// The parser sometimes reports one mistake twice at the same place (e.g. two views of one bad indent).
+function dedupeByPosition(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.line}:${d.column}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** 1-based span of [start, end) offsets; the end column is kept only when on the start's line. */
+export function spanOfOffsets(file: string, lineCounter: LineCounter, start: number, end: number): Span {
+  const from = lineCounter.linePos(start);
+  const to = lineCounter.linePos(Math.max(start, end));
+  const base = { file, line: from.line, column: from.col };
+  return to.line === from.line && to.col > from.col ? { ...base, endColumn: to.col } : base;
+}
+
+/** The span of a node's value (or, for a collection, of its first line). */
+export function spanOfNode(doc: YamlDocument, node: Node | null | undefined): Span {
+  const range = node?.range ?? doc.document.contents?.range ?? doc.document.range;
+  return spanOfOffsets(doc.file, doc.lineCounter, range[0], isScalar(node) || isAlias(node) ? range[1] : range[0]);
+}
+
+/** Where a key and its value stand inside a mapping. */
+export interface YamlEntry {
+  readonly key: Node | null;
+  readonly value: Node | null;
+}
+
+function resolve(doc: YamlDocument, node: unknown): Node | null {
+  let current = node;
+  // Aliases may chain; bounded so a malformed cycle can never loop forever.
+  for (let i = 0; i < 100 && isAlias(current); i++) current = current.resolve(doc.document) ?? null;
+  return (current as Node | null) ?? null;
+}
+
+/** The entries of a mapping node, keys as strings (how `toJS` turns them into object keys). */
+export function entriesOf(doc: YamlDocument, node: Node | null | undefined): Array<{ name: string; key: Node | null; value: Node | null }> {
+  const map = resolve(doc, node);
+  if (!isMap(map)) return [];
+  const out: Array<{ name: string; key: Node | null; value: Node | null }> = [];
+  for (const pair of map.items) {
+    if (!isPair(pair)) continue;
+    const key = resolve(doc, pair.key);
+    const name = isScalar(key) ? String(key.value) : String(key);
+    out.push({ name, key, value: resolve(doc, pair.value) });
+  }
+  return out;
+}
+
+/**
+ * Follows a path of keys/indices (a JSON pointer's segments) from `root` and returns the
+ * deepest entry reached: the key and value nodes of the last segment that exists.
+ */
+export function findEntry(doc: YamlDocument, root: Node | null | undefined, path: readonly string[]): YamlEntry & { complete: boolean } {
+  let entry: YamlEntry = { key: null, value: resolve(doc, root) };
+  for (const segment of path) {
+    const node = entry.value;
+    if (isMap(node)) {
+      const found = entriesOf(doc, node).find((e) => e.name === segment);
+      if (!found) return { ...entry, complete: false };
+      entry = { key: found.key, value: found.value };
+    } else if (isSeq(node)) {
+      const index = Number(segment);
+      const item = Number.isInteger(index) ? node.items[index] : undefined;
+      if (item === undefined) return { ...entry, complete: false };
+      entry = { key: null, value: resolve(doc, item) };
+    } else {
+      return { ...entry, complete: false };
+    }
+  }
+  return { ...entry, complete: true };
+}
+
+/** Splits a JSON pointer (`/a/b~1c`, or `#/a` URI fragment form) into segments. */
+export function splitJsonPointer(pointer: string): string[] {
+  let p = pointer.startsWith('#') ? safeDecode(pointer.slice(1)) : pointer;
+  if (p === '' || p === '/') return p === '/' ? [''] : [];
+  if (p.startsWith('/')) p = p.slice(1);
+  return p.split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

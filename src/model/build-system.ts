@@ -1,0 +1,175 @@
+/**
+ * Manifest texts → the resolved system model, plus every diagnostic. Pure: no file system.
+ * The model exists only when no error does; the graph is built from whatever could be read
+ * so that `chinook graph` can still draw a system whose only problem is a loop.
+ */
+import type { Ajv2020 } from 'ajv/dist/2020.js';
+import { checkManifest, type Manifest } from '../manifest/check-manifest.js';
+import { checkStateSchema, createStateAjv } from '../manifest/check-state-schema.js';
+import {
+  compareDiagnostics,
+  createDuplicateDomainDiagnostic,
+  createNoManifestsDiagnostic,
+  createSelfDependencyDiagnostic,
+  createUnknownDependencyDiagnostic,
+  type Diagnostic,
+} from '../manifest/diagnostics.js';
+import { suggestClosest } from '../manifest/suggest.js';
+import { parseYamlFile } from '../manifest/yaml-document.js';
+import { sortGraphEdges, type DependencyGraph, type GraphEdge } from './dependency-graph.js';
+import type { DependencyModel, DomainModel, ServiceModel, SourceLocation, SystemModel, WaitForEdge } from './types.js';
+import { findDependencyLoops, findServiceLoops } from './wait-for-graph.js';
+
+export interface ManifestFile {
+  /** Relative to the current directory, `/`-separated. */
+  readonly path: string;
+  readonly text: string;
+}
+
+export interface BuildOptions {
+  /** The system's name. */
+  readonly system: string;
+  /** The manifest folder as the user named it (reported by `no-manifests`). */
+  readonly folder: string;
+  /** Reuse an ajv instance across builds (benchmarks); a fresh one otherwise. */
+  readonly ajv?: Ajv2020;
+}
+
+export interface BuildResult {
+  /** Present iff no diagnostic is an error. */
+  readonly model: SystemModel | undefined;
+  /** Sorted by file, line, column. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Services, edges and loops of whatever could be read. */
+  readonly graph: DependencyGraph;
+  /** Manifests found (documents that hold something), valid or not. */
+  readonly manifestCount: number;
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function location(span: { file: string; line: number; column: number; endColumn?: number }): SourceLocation {
+  // Keep endColumn: diagnostics made from model locations underline the whole token.
+  return span;
+}
+
+export function buildSystem(files: readonly ManifestFile[], options: BuildOptions): BuildResult {
+  const sorted = [...files].sort((a, b) => cmp(a.path, b.path));
+  const diagnostics: Diagnostic[] = [];
+  const manifests: Manifest[] = [];
+  const ajv = options.ajv ?? createStateAjv();
+  let syntaxErrors = 0;
+  for (const file of sorted) {
+    const parsed = parseYamlFile(file.path, file.text);
+    diagnostics.push(...parsed.diagnostics);
+    syntaxErrors += parsed.diagnostics.length;
+    for (const document of parsed.documents) {
+      const checked = checkManifest(document);
+      diagnostics.push(...checked.diagnostics);
+      diagnostics.push(...checkStateSchema(checked.manifest, ajv));
+      manifests.push(checked.manifest);
+    }
+  }
+  if (manifests.length === 0 && syntaxErrors === 0) diagnostics.push(createNoManifestsDiagnostic(options.folder));
+
+  // First declaration in sorted path order wins; later ones are the error.
+  const byDomain = new Map<string, Manifest>();
+  for (const manifest of manifests) {
+    if (manifest.domain === undefined) continue;
+    const previous = byDomain.get(manifest.domain);
+    if (previous) diagnostics.push(createDuplicateDomainDiagnostic(manifest.span, manifest.domain, location(previous.span)));
+    else byDomain.set(manifest.domain, manifest);
+  }
+
+  const waitEdges: WaitForEdge[] = [];
+  const graphEdges: GraphEdge[] = [];
+  for (const manifest of manifests) {
+    if (manifest.domain === undefined) continue;
+    const registered = byDomain.get(manifest.domain) === manifest;
+    for (const dependency of manifest.dependsOn) {
+      const target = byDomain.get(dependency.domain);
+      if (!target) {
+        diagnostics.push(createUnknownDependencyDiagnostic(dependency.span, manifest.domain, dependency.domain, suggestClosest(dependency.domain, byDomain.keys())));
+        continue;
+      }
+      if (manifest.owner === undefined || target.owner === undefined) continue;
+      if (target.owner === manifest.owner) {
+        diagnostics.push(createSelfDependencyDiagnostic(dependency.span, manifest.domain, dependency.domain, manifest.owner));
+        continue;
+      }
+      if (!registered) continue;
+      const edge = { from: manifest.owner, to: target.owner, domain: manifest.domain, dependency: dependency.domain };
+      graphEdges.push({ ...edge, optional: dependency.optional });
+      if (!dependency.optional) waitEdges.push({ ...edge, location: location(dependency.span) });
+    }
+  }
+
+  const owners = new Map<string, string[]>();
+  for (const manifest of byDomain.values()) {
+    if (manifest.owner === undefined) continue;
+    const owns = owners.get(manifest.owner) ?? [];
+    owns.push(manifest.domain!);
+    owners.set(manifest.owner, owns);
+  }
+  const serviceNames = [...owners.keys()].sort(cmp);
+  diagnostics.push(...findDependencyLoops(serviceNames, waitEdges));
+  diagnostics.sort(compareDiagnostics);
+
+  const graph: DependencyGraph = {
+    system: options.system,
+    services: serviceNames.map((name) => ({ name, owns: [...owners.get(name)!].sort(cmp) })),
+    edges: sortGraphEdges(graphEdges),
+    loops: findServiceLoops(serviceNames, waitEdges),
+  };
+  const hasError = diagnostics.some((d) => d.severity === 'error');
+  const model = hasError ? undefined : createModel(options.system, [...byDomain.values()], waitEdges, serviceNames);
+  return { model, diagnostics, graph, manifestCount: manifests.length };
+}
+
+function createModel(system: string, manifests: readonly Manifest[], waitEdges: readonly WaitForEdge[], serviceNames: readonly string[]): SystemModel {
+  const domains: DomainModel[] = manifests
+    .map((m): DomainModel => {
+      const dependsOn: DependencyModel[] = m.dependsOn
+        .map((d) => ({ domain: d.domain, optional: d.optional, location: location(d.span) }))
+        .sort((a, b) => cmp(a.domain, b.domain));
+      return {
+        name: m.domain!,
+        owner: m.owner!,
+        version: m.version!,
+        ...(m.description === undefined ? {} : { description: m.description }),
+        dependsOn,
+        state: m.state!,
+        file: m.file,
+        location: location(m.keySpan),
+      };
+    })
+    .sort((a, b) => cmp(a.name, b.name));
+  const domainsByName = new Map(domains.map((d) => [d.name, d]));
+  const services: ServiceModel[] = serviceNames.map((name) => {
+    const owned = domains.filter((d) => d.owner === name);
+    const waits = new Set<string>();
+    const optional = new Set<string>();
+    for (const domain of owned) {
+      for (const dependency of domain.dependsOn) {
+        if (dependency.optional) optional.add(dependency.domain);
+        else waits.add(dependency.domain);
+      }
+    }
+    for (const w of waits) optional.delete(w);
+    return {
+      name,
+      owns: owned.map((d) => d.name),
+      waitsFor: [...waits].sort(cmp),
+      optional: [...optional].sort(cmp),
+    };
+  });
+  const sortedEdges = [...waitEdges].sort((a, b) => cmp(a.from, b.from) || cmp(a.to, b.to) || cmp(a.domain, b.domain) || cmp(a.dependency, b.dependency));
+  return {
+    name: system,
+    domains,
+    services,
+    waitsFor: sortedEdges,
+    domainsByName,
+    servicesByName: new Map(services.map((s) => [s.name, s])),
+  };
+}
