@@ -1,0 +1,232 @@
+/**
+ * Real brokers for tests: mosquitto and redis-server started as child processes on free
+ * ports (never the machine's 1883/6379), with stop / kill -9 / restart on the same port.
+ *
+ * When a binary is missing, tests that need it are skipped with a loud warning — unless
+ * CI=true, where they fail: a green CI run must mean every bus was exercised.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'vitest';
+
+export interface ExternalBroker {
+  readonly kind: 'mosquitto' | 'redis';
+  readonly port: number;
+  readonly host: string;
+  /** `mqtt://127.0.0.1:port` or `redis://127.0.0.1:port` */
+  readonly url: string;
+  /** SIGTERM and wait for the process to exit. */
+  stop(): Promise<void>;
+  /** SIGKILL (a crash) and wait for the process to exit. */
+  kill(): Promise<void>;
+  /** Start again on the same port (after stop or kill) and wait until it accepts connections. */
+  restart(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+
+export function hasBinary(name: string): boolean {
+  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  return found.status === 0 && found.stdout.trim() !== '';
+}
+
+/** A port nobody listens on right now (the OS picks it). */
+export async function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, HOST, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, output: () => string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`broker exited (${child.exitCode ?? child.signalCode}) before accepting connections:\n${output()}`);
+    }
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ port, host: HOST });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`broker did not accept connections on ${port} within ${timeoutMs} ms:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function waitForExit(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function startProcess(
+  kind: ExternalBroker['kind'],
+  command: string,
+  args: readonly string[],
+  port: number,
+  cleanup: () => void,
+): Promise<ExternalBroker> {
+  let child: ChildProcess;
+  let output = '';
+  const launch = async (): Promise<void> => {
+    output = '';
+    child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', (e) => (output += String(e)));
+    await waitForPort(port, child, () => output);
+  };
+  await launch();
+  // Never leave a broker behind if the test process dies first.
+  const onExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', onExit);
+  return {
+    kind,
+    port,
+    host: HOST,
+    url: `${kind === 'redis' ? 'redis' : 'mqtt'}://${HOST}:${port}`,
+    async stop() {
+      child.kill('SIGTERM');
+      await waitForExit(child);
+      process.off('exit', onExit);
+      cleanup();
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await waitForExit(child);
+    },
+    async restart() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await waitForExit(child);
+      }
+      await launch();
+    },
+  };
+}
+
+/** mosquitto on a free port: anonymous, no persistence, TCP_NODELAY, verbose off. */
+export async function startMosquitto(): Promise<ExternalBroker> {
+  const port = await findFreePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'chinook-mosquitto-'));
+  const config = path.join(dir, 'mosquitto.conf');
+  writeFileSync(
+    config,
+    [
+      `listener ${port} ${HOST}`,
+      'allow_anonymous true',
+      'set_tcp_nodelay true',
+      'persistence false',
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      '',
+    ].join('\n'),
+  );
+  return startProcess('mosquitto', 'mosquitto', ['-c', config], port, () => rmSync(dir, { recursive: true, force: true }));
+}
+
+/** redis-server on a free port: no persistence, keyspace expiry notifications on. */
+export async function startRedis(): Promise<ExternalBroker> {
+  const port = await findFreePort();
+  const args = [
+    '--port', String(port),
+    '--bind', HOST,
+    '--save', '',
+    '--appendonly', 'no',
+    '--notify-keyspace-events', 'Ex',
+    '--protected-mode', 'no',
+    '--loglevel', 'warning',
+  ];
+  return startProcess('redis', 'redis-server', args, port, () => {});
+}
+
+/**
+ * `describe` that runs only when `binary` is installed. Missing: skipped with a warning,
+ * or — when CI=true — a failing test saying what to install.
+ */
+export function describeIfBinary(binary: string, name: string, body: () => void): void {
+  if (hasBinary(binary)) {
+    describe(name, body);
+    return;
+  }
+  if (process.env['CI'] === 'true') {
+    describe(name, () => {
+      it(`needs \`${binary}\` installed`, () => {
+        throw new Error(`\`${binary}\` is not installed; CI must run every bus (install it, e.g. apt-get install ${binary === 'redis-server' ? 'redis-server' : binary})`);
+      });
+    });
+    return;
+  }
+  console.warn(`\n*** SKIPPING "${name}": \`${binary}\` is not installed (set CI=true to make this a failure) ***\n`);
+  describe.skip(name, body);
+}
+
+export interface WillChild {
+  readonly pid: number;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+}
+
+const willChildScript = fileURLToPath(new URL('./will-child.ts', import.meta.url));
+
+/**
+ * Spawns a separate Node process that connects to `url` with a will and stays connected,
+ * for kill -9 tests. Resolves once it is connected.
+ */
+export async function spawnWillChild(options: {
+  readonly url: string;
+  readonly clientId: string;
+  readonly willTopic: string;
+  readonly willPayload: string;
+  readonly keepaliveSeconds?: number;
+}): Promise<WillChild> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', willChildScript, options.url, options.clientId, options.willTopic, options.willPayload, String(options.keepaliveSeconds ?? 2)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`will child did not connect within 15 s:\n${output}`)), 15_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`will child exited (${code}) before connecting:\n${output}`));
+    });
+  });
+  const onExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', onExit);
+  return {
+    pid: child.pid!,
+    async kill() {
+      child.kill('SIGKILL');
+      await waitForExit(child);
+      process.off('exit', onExit);
+    },
+  };
+}
