@@ -5,7 +5,7 @@
  *
  * Keep this file free of imports from the toolchain (yaml, ajv compiler, ts-morph).
  */
-import type { Bus } from '../bus/bus.js';
+import type { Bus, BusOptions } from '../bus/bus.js';
 
 export const PROTOCOL = 'chinook/1' as const;
 export type Protocol = typeof PROTOCOL;
@@ -134,10 +134,26 @@ export interface ServiceCounters {
   readonly applied: number;
   readonly published: number;
   readonly rejected: { readonly [reason in RejectReason]?: number };
+  /** Envelopes with exactly the last applied `(epoch, seq)` (QoS 1 redelivery, retained on resubscribe, own echo): dropped silently, not a rejection. */
+  readonly duplicates: number;
 }
 
+/** Where a service is in its life (for consoles and tests). */
+export type ServicePhase = 'idle' | 'starting' | 'waiting' | 'running' | 'paused' | 'stopping' | 'stopped';
+
+/**
+ * Builds the service's bus. The runtime calls it once, with a client id and the `offline`
+ * status will it registers for this instance (the will carries the instance's epoch, which
+ * only the runtime knows). Spread the given options into your adapter's options.
+ */
+export type BusFactory = (options: BusOptions) => Bus;
+
 export interface RunOptions {
-  readonly bus: Bus;
+  /**
+   * The bus, or (preferred) a factory for it: with a factory the runtime registers the
+   * `offline` will itself. A ready-made Bus must have been created with that will by the caller.
+   */
+  readonly bus: Bus | BusFactory;
   /** How long to wait for required dependencies; `0` waits forever. Default 30 000 ms. */
   readonly dependencyTimeoutMs?: number;
   /** What to do when a required dependency is lost after the start. Default `pause`. */
@@ -148,6 +164,10 @@ export interface RunOptions {
   readonly log?: (event: RuntimeLogEvent) => void;
   /** For tests: the clock used for epochs and times. */
   readonly now?: () => number;
+  /** A rejection is reported once per (reason, domain or topic), then at most once per this interval with the count since. Default 10 000 ms. */
+  readonly reportIntervalMs?: number;
+  /** Used when `bus` is a factory; default `<service>-<epoch base 36>-<random>`. */
+  readonly clientId?: string;
 }
 
 export type RuntimeLogEvent =
@@ -176,4 +196,10 @@ export interface ServiceInstance<T extends ServiceTypes> {
   counters(): ServiceCounters;
   /** Status of every service seen on the bus (`online`/`offline`), by service name. */
   peers(): { readonly [service: string]: 'online' | 'offline' };
+  /** Availability of every domain of the system, by domain name. */
+  availability(): { readonly [domain: string]: Availability };
+  /** Where the service is in its life: `paused` while a required dependency is lost (policy `pause`). */
+  phase(): ServicePhase;
+  /** This instance's epoch (may be raised once, before the first publish, above an earlier instance's). */
+  readonly epoch: number;
 }

@@ -1,0 +1,261 @@
+/**
+ * The chinook/1 wire format (PROTOCOL.md): state envelopes, status messages, topics.
+ *
+ * Encoding writes the keys in the order PROTOCOL.md shows them, so that what any
+ * other client sees on the bus reads exactly like the document. Decoding is the hot
+ * path of every service: one size check, one JSON.parse, field checks in place, the
+ * validator's fast `is`; anything slower (detail strings, `explain`) runs only for a
+ * payload that is rejected.
+ */
+import { PROTOCOL, type DomainSpec, type RejectReason } from './contract.js';
+
+export interface StateEnvelope<T = unknown> {
+  readonly protocol: typeof PROTOCOL;
+  readonly domain: string;
+  readonly owner: string;
+  readonly version: number;
+  readonly epoch: number;
+  readonly seq: number;
+  /** ISO 8601 UTC, when the owner published it. */
+  readonly time: string;
+  readonly state: T;
+}
+
+export type ServiceStatus = 'online' | 'offline';
+
+export interface StatusMessage {
+  readonly protocol: typeof PROTOCOL;
+  readonly service: string;
+  readonly status: ServiceStatus;
+  readonly epoch: number;
+  readonly time: string;
+}
+
+/** `<prefix>/state/<domain>` */
+export function stateTopic(prefix: string, domain: string): string {
+  return `${prefix}/state/${domain}`;
+}
+
+/** `<prefix>/status/<service>` */
+export function statusTopic(prefix: string, service: string): string {
+  return `${prefix}/status/${service}`;
+}
+
+/** `chinook/<system>`, the default prefix. */
+export function defaultPrefix(system: string): string {
+  return `chinook/${system}`;
+}
+
+export interface EnvelopeFields<T = unknown> {
+  readonly domain: string;
+  readonly owner: string;
+  readonly version: number;
+  readonly epoch: number;
+  readonly seq: number;
+  /** ms since 1970; written as ISO 8601. */
+  readonly time: number;
+  readonly state: T;
+}
+
+/**
+ * The envelope as UTF-8 JSON bytes, keys in PROTOCOL.md's order. Built by concatenation
+ * (no intermediate object) — the result is identical to JSON.stringify of the object.
+ */
+export function encodeEnvelope(fields: EnvelopeFields): Buffer {
+  const json =
+    '{"protocol":"' + PROTOCOL +
+    '","domain":' + JSON.stringify(fields.domain) +
+    ',"owner":' + JSON.stringify(fields.owner) +
+    ',"version":' + String(fields.version) +
+    ',"epoch":' + String(fields.epoch) +
+    ',"seq":' + String(fields.seq) +
+    ',"time":"' + new Date(fields.time).toISOString() +
+    '","state":' + JSON.stringify(fields.state) +
+    '}';
+  return Buffer.from(json, 'utf8');
+}
+
+export interface StatusFields {
+  readonly service: string;
+  readonly status: ServiceStatus;
+  readonly epoch: number;
+  /** ms since 1970; written as ISO 8601. */
+  readonly time: number;
+}
+
+/** The status message as UTF-8 JSON bytes, keys in PROTOCOL.md's order. */
+export function encodeStatus(fields: StatusFields): Buffer {
+  const message: StatusMessage = {
+    protocol: PROTOCOL,
+    service: fields.service,
+    status: fields.status,
+    epoch: fields.epoch,
+    time: new Date(fields.time).toISOString(),
+  };
+  return Buffer.from(JSON.stringify(message), 'utf8');
+}
+
+/** What a receiver knows about one domain when it checks an envelope for it. */
+export interface EnvelopeTarget {
+  readonly spec: DomainSpec;
+  /** Last applied `(epoch, seq)`; `epoch` is -1 when nothing was applied yet. */
+  readonly epoch: number;
+  readonly seq: number;
+}
+
+export interface Rejection {
+  readonly ok: false;
+  readonly reason: RejectReason;
+  readonly detail: string;
+}
+
+export type DecodeResult<T = unknown> =
+  | { readonly ok: true; readonly envelope: StateEnvelope<T>; readonly duplicate: false }
+  /** Exactly the `(epoch, seq)` last applied: a redelivery (QoS 1, retained on resubscribe, own echo), dropped silently. */
+  | { readonly ok: true; readonly envelope: StateEnvelope<T>; readonly duplicate: true }
+  | Rejection;
+
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+const utf8 = new TextDecoder('utf-8');
+
+function reject(reason: RejectReason, detail: string): Rejection {
+  return { ok: false, reason, detail };
+}
+
+/** JSON text of a payload: Buffer's native decoder when it is one, TextDecoder otherwise. */
+function payloadText(payload: Uint8Array | string): string {
+  if (typeof payload === 'string') return payload;
+  return Buffer.isBuffer(payload) ? payload.toString('utf8') : utf8.decode(payload);
+}
+
+function parseJson(payload: Uint8Array | string): unknown {
+  try {
+    return JSON.parse(payloadText(payload)) as unknown;
+  } catch {
+    return parseFailed;
+  }
+}
+const parseFailed: unique symbol = Symbol('not-json');
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function preview(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Why an object is not a well-formed chinook/1 envelope (its protocol already checked), or undefined. */
+function findMalformedField(o: Record<string, unknown>): string | undefined {
+  if (typeof o['domain'] !== 'string') return `"domain" must be a string, got ${preview(o['domain'])}`;
+  if (typeof o['owner'] !== 'string') return `"owner" must be a string, got ${preview(o['owner'])}`;
+  if (!isCount(o['version']) || o['version'] < 1) return `"version" must be an integer >= 1, got ${preview(o['version'])}`;
+  if (!isCount(o['epoch'])) return `"epoch" must be an integer >= 0, got ${preview(o['epoch'])}`;
+  if (!isCount(o['seq']) || o['seq'] < 1) return `"seq" must be an integer >= 1, got ${preview(o['seq'])}`;
+  if (typeof o['time'] !== 'string') return `"time" must be a string, got ${preview(o['time'])}`;
+  if (!('state' in o)) return '"state" is missing';
+  return undefined;
+}
+
+/**
+ * Decode and check one payload received on `<prefix>/state/<topicDomain>`, in the order
+ * a receiver can afford: size (before parsing), JSON, protocol, envelope fields, domain
+ * vs topic, known domain, owner, version, `(epoch, seq)`, schema.
+ *
+ * Deliberate deviations from listing order: `protocol` is checked before the other
+ * fields, so that another protocol's message is called `wrong-protocol` whatever its
+ * shape; `(epoch, seq)` is checked before the schema, so that a duplicate or stale
+ * envelope never costs a validation.
+ *
+ * `target` is undefined when the topic's domain is not in the system (`unknown-domain`).
+ */
+export function decodeEnvelope<T = unknown>(
+  payload: Uint8Array | string,
+  topicDomain: string,
+  target: EnvelopeTarget | undefined,
+  maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES,
+): DecodeResult<T> {
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.byteLength;
+  if (size > maxPayloadBytes) return reject('oversize', `${size} bytes, limit ${maxPayloadBytes}`);
+
+  const value = parseJson(payload);
+  if (value === parseFailed) return reject('not-json', `${size} bytes that do not parse as JSON`);
+  if (!isRecord(value)) return reject('malformed-envelope', `expected a JSON object, got ${preview(value)}`);
+
+  const protocol = value['protocol'];
+  if (typeof protocol !== 'string') return reject('malformed-envelope', `"protocol" must be a string, got ${preview(protocol)}`);
+  if (protocol !== PROTOCOL) return reject('wrong-protocol', `protocol ${preview(protocol)}, expected "${PROTOCOL}"`);
+
+  const malformed = findMalformedField(value);
+  if (malformed !== undefined) return reject('malformed-envelope', malformed);
+  const envelope = value as unknown as StateEnvelope<T>;
+
+  if (envelope.domain !== topicDomain) {
+    return reject('wrong-domain', `envelope names domain "${envelope.domain}" on the topic of "${topicDomain}"`);
+  }
+  if (target === undefined) return reject('unknown-domain', `"${topicDomain}" is not a domain of this system`);
+  const spec = target.spec;
+  if (envelope.owner !== spec.owner) {
+    return reject('foreign-owner', `owner "${envelope.owner}", but "${topicDomain}" is owned by "${spec.owner}"`);
+  }
+  if (envelope.version !== spec.version) {
+    return reject('wrong-version', `version ${envelope.version}, expected ${spec.version}`);
+  }
+
+  if (envelope.epoch < target.epoch || (envelope.epoch === target.epoch && envelope.seq <= target.seq)) {
+    if (envelope.epoch === target.epoch && envelope.seq === target.seq) return { ok: true, envelope, duplicate: true };
+    return reject('stale', `(epoch ${envelope.epoch}, seq ${envelope.seq}) is not after the applied (${target.epoch}, ${target.seq})`);
+  }
+
+  if (!spec.is(envelope.state)) return reject('schema-invalid', describeIssues(spec, envelope.state));
+  return { ok: true, envelope, duplicate: false };
+}
+
+function describeIssues(spec: DomainSpec, state: unknown): string {
+  let issues;
+  try {
+    issues = spec.explain(state);
+  } catch {
+    return 'state does not match the schema';
+  }
+  if (issues.length === 0) return 'state does not match the schema';
+  const shown = issues.slice(0, 3).map((i) => `${i.path === '' ? '/' : i.path} ${i.message}`);
+  const more = issues.length > 3 ? ` (+${issues.length - 3} more)` : '';
+  return shown.join('; ') + more;
+}
+
+export type StatusDecodeResult = { readonly ok: true; readonly message: StatusMessage } | Rejection;
+
+/** Decode and check one payload received on `<prefix>/status/<topicService>`. */
+export function decodeStatus(
+  payload: Uint8Array | string,
+  topicService: string,
+  maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES,
+): StatusDecodeResult {
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.byteLength;
+  if (size > maxPayloadBytes) return reject('oversize', `${size} bytes, limit ${maxPayloadBytes}`);
+  const value = parseJson(payload);
+  if (value === parseFailed) return reject('not-json', `${size} bytes that do not parse as JSON`);
+  if (!isRecord(value)) return reject('malformed-envelope', `expected a JSON object, got ${preview(value)}`);
+  const protocol = value['protocol'];
+  if (typeof protocol !== 'string') return reject('malformed-envelope', `"protocol" must be a string, got ${preview(protocol)}`);
+  if (protocol !== PROTOCOL) return reject('wrong-protocol', `protocol ${preview(protocol)}, expected "${PROTOCOL}"`);
+  const service = value['service'];
+  if (service !== topicService) {
+    return reject('malformed-envelope', `"service" is ${preview(service)} on the status topic of "${topicService}"`);
+  }
+  const status = value['status'];
+  if (status !== 'online' && status !== 'offline') {
+    return reject('malformed-envelope', `"status" must be "online" or "offline", got ${preview(status)}`);
+  }
+  if (!isCount(value['epoch'])) return reject('malformed-envelope', `"epoch" must be an integer >= 0, got ${preview(value['epoch'])}`);
+  if (typeof value['time'] !== 'string') return reject('malformed-envelope', `"time" must be a string, got ${preview(value['time'])}`);
+  return { ok: true, message: value as unknown as StatusMessage };
+}
