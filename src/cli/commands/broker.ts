@@ -1,11 +1,65 @@
 import type { Command } from '../command.js';
-import { CliError } from '../cli-error.js';
+import { CliError, UsageError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
+import { parseCommandArgs } from '../parse-args.js';
+import { startEmbeddedBroker } from '../../bus/embedded-broker.js';
+
+const usage = [
+  'usage: chinook broker [--port N] [--host H]',
+  '',
+  '  --port N   TCP port to listen on (default 1883; 0 picks a free one)',
+  '  --host H   address to bind (default 127.0.0.1; 0.0.0.0 for every interface)',
+].join('\n');
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined) return 1883;
+  if (!/^\d+$/.test(value) || Number(value) > 65535) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535 (got \`${value}\`)`, usage);
+  }
+  return Number(value);
+}
 
 export const brokerCommand: Command = {
-  summary: '(not implemented yet)',
-  usage: 'usage: chinook broker',
-  async run() {
-    throw new CliError('not implemented yet', ExitCode.failure);
+  summary: 'run the embedded MQTT broker (aedes, in memory) for other clients',
+  usage,
+  async run(argv, ctx) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      usage,
+    );
+    if (values.help) {
+      ctx.stdout.write(usage + '\n');
+      return ExitCode.ok;
+    }
+    if (positionals.length > 0) throw new UsageError(`unexpected argument \`${positionals[0]}\``, usage);
+    const port = parsePort(values.port);
+    const host = values.host ?? '127.0.0.1';
+    let broker;
+    try {
+      broker = await startEmbeddedBroker({ port, host });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const why =
+        code === 'EADDRINUSE' ? `port ${port} is already in use (pick another with --port, or 0 for a free one)`
+        : code === 'EACCES' ? `not allowed to listen on port ${port} (ports below 1024 need privileges)`
+        : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' ? `cannot bind to host \`${host}\``
+        : (error as Error).message;
+      throw new CliError(`cannot start the broker: ${why}`, ExitCode.failure);
+    }
+    ctx.stdout.write(`chinook broker: listening on ${broker.url} (MQTT 3.1.1, in memory; Ctrl-C to stop)\n`);
+    ctx.stdout.write(`  connect services with: chinook run --broker ${broker.url}\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    await broker.close();
+    ctx.stdout.write('chinook broker: stopped\n');
+    return ExitCode.ok;
   },
 };
