@@ -1,0 +1,70 @@
+/** The file-system edge of manifest loading: find, read, then hand texts to the pure builder. */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import type { Diagnostic } from '../manifest/diagnostics.js';
+import { buildSystem, type BuildResult } from '../model/build-system.js';
+import type { SystemModel } from '../model/types.js';
+import { CliError } from './cli-error.js';
+import { ExitCode } from './exit-codes.js';
+
+export interface LoadedSystem {
+  readonly model: SystemModel | undefined;
+  readonly diagnostics: readonly Diagnostic[];
+  /** File path (as in diagnostics) → text, for rendering source lines. */
+  readonly sources: ReadonlyMap<string, string>;
+  /** The full build result (graph, manifest count). */
+  readonly build: BuildResult;
+}
+
+function toPosix(path: string): string {
+  return sep === '/' ? path : path.split(sep).join('/');
+}
+
+/** Every *.yaml / *.yml under `dir`, recursively, as absolute paths sorted by relative path. */
+async function findManifestFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  const pending = [dir];
+  while (pending.length > 0) {
+    const current = pending.pop()!;
+    const entries = await readdir(current, { withFileTypes: true });
+    for (const entry of entries) {
+      const path = join(current, entry.name);
+      if (entry.isDirectory()) pending.push(path);
+      else if ((entry.isFile() || entry.isSymbolicLink()) && /\.ya?ml$/i.test(entry.name)) found.push(path);
+    }
+  }
+  return found.sort((a, b) => {
+    const ra = toPosix(relative(dir, a));
+    const rb = toPosix(relative(dir, b));
+    return ra < rb ? -1 : ra > rb ? 1 : 0;
+  });
+}
+
+export async function loadSystemFromDir(dir: string, ctx: { cwd: string; system: string }): Promise<LoadedSystem> {
+  const absolute = resolve(ctx.cwd, dir);
+  const folder = toPosix(relative(ctx.cwd, absolute)) || '.';
+  let info;
+  try {
+    info = await stat(absolute);
+  } catch {
+    throw new CliError(`manifest folder \`${folder}\` does not exist`, ExitCode.usage, 'pass the folder as DIR, or set `manifests` in chinook.config.yaml');
+  }
+  if (!info.isDirectory()) throw new CliError(`\`${folder}\` is not a folder`, ExitCode.usage, 'pass the folder that holds the manifests');
+  let paths: string[];
+  try {
+    paths = await findManifestFiles(absolute);
+  } catch (error) {
+    throw new CliError(`cannot list \`${folder}\`: ${(error as Error).message}`, ExitCode.usage);
+  }
+  const files: Array<{ path: string; text: string }> = [];
+  for (const path of paths) {
+    const rel = toPosix(relative(ctx.cwd, path));
+    try {
+      files.push({ path: rel, text: await readFile(path, 'utf8') });
+    } catch (error) {
+      throw new CliError(`cannot read \`${rel}\`: ${(error as Error).message}`, ExitCode.usage);
+    }
+  }
+  const build = buildSystem(files, { system: ctx.system, folder });
+  return { model: build.model, diagnostics: build.diagnostics, sources: new Map(files.map((f) => [f.path, f.text])), build };
+}

@@ -1,0 +1,99 @@
+/** Diagnostics → text for people, JSON for tools (MANIFEST.md's shape), or GitHub annotations. */
+import { compareDiagnostics, type Diagnostic } from '../manifest/diagnostics.js';
+
+export type DiagnosticFormat = 'text' | 'json' | 'github';
+
+export interface RenderOptions {
+  readonly color: boolean;
+}
+
+const ansi = {
+  red: '\u001b[31m',
+  yellow: '\u001b[33m',
+  cyan: '\u001b[36m',
+  bold: '\u001b[1m',
+  dim: '\u001b[2m',
+  reset: '\u001b[0m',
+} as const;
+
+export function renderDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  format: DiagnosticFormat,
+  sources: ReadonlyMap<string, string>,
+  options: RenderOptions,
+): string {
+  const sorted = [...diagnostics].sort(compareDiagnostics);
+  switch (format) {
+    case 'json':
+      return renderJson(sorted);
+    case 'github':
+      return sorted.map(renderGithub).join('');
+    case 'text':
+      return renderText(sorted, sources, options);
+  }
+}
+
+/** `{ ok, errors, warnings }`; each entry is the diagnostic minus its severity. */
+function renderJson(diagnostics: readonly Diagnostic[]): string {
+  const strip = ({ severity: _severity, ...rest }: Diagnostic): Omit<Diagnostic, 'severity'> => rest;
+  const errors = diagnostics.filter((d) => d.severity === 'error').map(strip);
+  const warnings = diagnostics.filter((d) => d.severity === 'warning').map(strip);
+  return JSON.stringify({ ok: errors.length === 0, errors, warnings }, null, 2) + '\n';
+}
+
+// GitHub workflow commands: data escapes %, CR, LF; properties also `:` and `,`.
+function escapeData(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+function renderGithub(d: Diagnostic): string {
+  const props = [`file=${escapeProperty(d.file)}`];
+  if (d.line !== undefined) props.push(`line=${d.line}`);
+  if (d.column !== undefined) props.push(`col=${d.column}`);
+  if (d.endColumn !== undefined) props.push(`endColumn=${d.endColumn}`);
+  props.push(`title=${escapeProperty(`chinook ${d.code}`)}`);
+  const message = d.hint === undefined ? d.message : `${d.message}\n${d.hint}`;
+  return `::${d.severity} ${props.join(',')}::${escapeData(message)}\n`;
+}
+
+function renderText(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>, { color }: RenderOptions): string {
+  const paint = (style: keyof typeof ansi, text: string): string => (color ? `${ansi[style]}${text}${ansi.reset}` : text);
+  const lineCache = new Map<string, string[]>();
+  const blocks: string[] = [];
+  for (const d of diagnostics) {
+    const where = d.line === undefined ? d.file : `${d.file}:${d.line}:${d.column ?? 1}`;
+    const severity = d.severity === 'error' ? paint('red', paint('bold', 'error')) : paint('yellow', paint('bold', 'warning'));
+    const out = [`${paint('bold', where)}: ${severity}[${d.code}]: ${d.message}`];
+    const text = sources.get(d.file);
+    if (text !== undefined && d.line !== undefined) {
+      let lines = lineCache.get(d.file);
+      if (!lines) {
+        lines = text.split(/\r?\n/);
+        lineCache.set(d.file, lines);
+      }
+      const source = lines[d.line - 1];
+      if (source !== undefined) {
+        const gutter = String(d.line);
+        const pad = ' '.repeat(gutter.length);
+        const column = Math.max(1, d.column ?? 1);
+        const width = d.endColumn !== undefined && d.endColumn > column ? d.endColumn - column : 1;
+        // Tabs keep their width in the caret line so the caret stays under the token.
+        const lead = source.slice(0, column - 1).replace(/[^\t]/g, ' ');
+        out.push(`${paint('cyan', `${pad} |`)}`);
+        out.push(`${paint('cyan', `${gutter} |`)} ${source}`);
+        out.push(`${paint('cyan', `${pad} |`)} ${lead}${paint(d.severity === 'error' ? 'red' : 'yellow', '^'.repeat(width))}`);
+      }
+    }
+    if (d.hint !== undefined) out.push(`  ${paint('cyan', '= hint:')} ${d.hint}`);
+    blocks.push(out.join('\n'));
+  }
+  if (blocks.length === 0) return '';
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.length - errors;
+  const files = new Set(diagnostics.map((d) => d.file)).size;
+  const summary = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}`;
+  return `${blocks.join('\n\n')}\n\n${paint('bold', summary)}\n`;
+}
