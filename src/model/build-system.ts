@@ -59,10 +59,13 @@ export function buildSystem(files: readonly ManifestFile[], options: BuildOption
   const manifests: Manifest[] = [];
   const ajv = options.ajv ?? createStateAjv();
   let syntaxErrors = 0;
+  // Domains declared in files that do not parse: a dependency on them is not also an error.
+  const unparsedDomains = new Set<string>();
   for (const file of sorted) {
     const parsed = parseYamlFile(file.path, file.text);
     diagnostics.push(...parsed.diagnostics);
     syntaxErrors += parsed.diagnostics.length;
+    if (parsed.diagnostics.length > 0) for (const name of guessDomainNames(file.text)) unparsedDomains.add(name);
     for (const document of parsed.documents) {
       const checked = checkManifest(document);
       diagnostics.push(...checked.diagnostics);
@@ -89,6 +92,7 @@ export function buildSystem(files: readonly ManifestFile[], options: BuildOption
     for (const dependency of manifest.dependsOn) {
       const target = byDomain.get(dependency.domain);
       if (!target) {
+        if (unparsedDomains.has(dependency.domain)) continue;
         diagnostics.push(createUnknownDependencyDiagnostic(dependency.span, manifest.domain, dependency.domain, suggestClosest(dependency.domain, byDomain.keys())));
         continue;
       }
@@ -124,6 +128,11 @@ export function buildSystem(files: readonly ManifestFile[], options: BuildOption
   const hasError = diagnostics.some((d) => d.severity === 'error');
   const model = hasError ? undefined : createModel(options.system, [...byDomain.values()], waitEdges, serviceNames);
   return { model, diagnostics, graph, manifestCount: manifests.length };
+}
+
+/** Top-level `domain: name` lines of a file the YAML parser rejected. */
+function guessDomainNames(text: string): string[] {
+  return [...text.matchAll(/^domain:[ \t]*['"]?([a-z][a-z0-9-]*)['"]?[ \t]*(?:#.*)?$/gm)].map((m) => m[1]!);
 }
 
 function createModel(system: string, manifests: readonly Manifest[], waitEdges: readonly WaitForEdge[], serviceNames: readonly string[]): SystemModel {
