@@ -101,6 +101,12 @@ export interface EnvelopeTarget {
   /** Last applied `(epoch, seq)`; `epoch` is -1 when nothing was applied yet. */
   readonly epoch: number;
   readonly seq: number;
+  /**
+   * The receiver's own epoch when it owns the domain (else absent or -1): an older seq of
+   * that epoch is its own publish echoed back after a newer one was applied locally, a
+   * duplicate rather than a stale envelope.
+   */
+  readonly ownEpoch?: number;
 }
 
 export interface Rejection {
@@ -210,7 +216,9 @@ export function decodeEnvelope<T = unknown>(
   }
 
   if (envelope.epoch < target.epoch || (envelope.epoch === target.epoch && envelope.seq <= target.seq)) {
-    if (envelope.epoch === target.epoch && envelope.seq === target.seq) return { ok: true, envelope, duplicate: true };
+    if (envelope.epoch === target.epoch && (envelope.seq === target.seq || envelope.epoch === target.ownEpoch)) {
+      return { ok: true, envelope, duplicate: true };
+    }
     return reject('stale', `(epoch ${envelope.epoch}, seq ${envelope.seq}) is not after the applied (${target.epoch}, ${target.seq})`);
   }
 

@@ -388,6 +388,7 @@ export function createService<T extends ServiceTypes>(
     if (epochFixed) return;
     // Strictly greater than any earlier instance's epoch seen for the domains it owns.
     for (const entry of owned.values()) if (entry.epoch >= epoch) epoch = entry.epoch + 1;
+    for (const entry of owned.values()) entry.ownEpoch = epoch;
     epochFixed = true;
   };
 

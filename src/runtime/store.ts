@@ -16,6 +16,8 @@ export interface DomainEntry extends EnvelopeTarget {
   seq: number;
   /** Local clock (ms since 1970) when the last envelope was applied; 0 until then. */
   receivedAt: number;
+  /** The service's own epoch once it has published this (owned) domain; -1 otherwise. */
+  ownEpoch: number;
 }
 
 export interface PeerEntry {
@@ -47,7 +49,7 @@ export function createStore(system: SystemSpec): Store {
 
   for (const name of Object.keys(system.domains).sort()) {
     const spec = system.domains[name]!;
-    const entry: DomainEntry = { name, spec, state: undefined, epoch: -1, seq: 0, receivedAt: 0 };
+    const entry: DomainEntry = { name, spec, state: undefined, epoch: -1, seq: 0, receivedAt: 0, ownEpoch: -1 };
     domains.set(name, entry);
     byTopic.set(spec.topic, entry);
   }

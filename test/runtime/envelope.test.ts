@@ -138,3 +138,11 @@ describe('decodeStatus', () => {
     expect(decodeStatus(payload, 'power-service')).toMatchObject({ ok: false, reason });
   });
 });
+
+describe('decodeEnvelope on an owned domain', () => {
+  it('calls an older seq of its own epoch an echo (duplicate), of another epoch stale', () => {
+    const target: EnvelopeTarget = { spec: power, epoch: valid.epoch, seq: 50, ownEpoch: valid.epoch };
+    expect(decodeEnvelope(bytes(valid), 'power', target)).toMatchObject({ ok: true, duplicate: true });
+    expect(decodeEnvelope(bytes(valid), 'power', { ...target, ownEpoch: valid.epoch + 1 })).toMatchObject({ ok: false, reason: 'stale' });
+  });
+});
