@@ -34,7 +34,7 @@ export function parseYamlFile(file: string, text: string): ParsedYamlFile {
   const lineCounter = new LineCounter();
   let parsed: ReturnType<typeof parseAllDocuments>;
   try {
-    parsed = parseAllDocuments(text, { lineCounter, version: '1.2', schema: 'core', prettyErrors: false, uniqueKeys: true });
+    parsed = parseAllDocuments(text, { lineCounter, version: '1.2', schema: 'core', prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   } catch (error) {
     return { documents: [], diagnostics: [createYamlSyntaxDiagnostic({ file, line: 1, column: 1 }, describeError(error))] };
   }
