@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, ROOT, runCli } from './run-cli.js';
+import { ensureBuilt, ROOT, runCli } from '../manifest/run-cli.js';
 
 beforeAll(ensureBuilt);
 
