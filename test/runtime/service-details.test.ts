@@ -1,0 +1,140 @@
+/**
+ * Runtime details that need a controlled clock or precise interleaving: the rate limit
+ * of rejection reports, held updates while paused, stopping while waiting. In-memory bus.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  ServiceStartError,
+  createMemoryBroker,
+  createMemoryBus,
+  createService,
+  type Bus,
+  type RuntimeLogEvent,
+  type ServiceContext,
+} from '../../src/runtime/index.js';
+import { createTestSystem, waitFor, type LightingTypes, type PowerTypes } from './fixtures.js';
+
+async function startPower(broker: ReturnType<typeof createMemoryBroker>, system = createTestSystem()) {
+  let ctx: ServiceContext<PowerTypes> | undefined;
+  let bus: Bus | undefined;
+  const instance = createService<PowerTypes>(system, 'power-service', { onStart: (c) => void (ctx = c) }, {
+    bus: (o) => (bus = createMemoryBus(broker, o)),
+    log: () => {},
+  });
+  await instance.start();
+  await ctx!.publish('power', { watts: 1, source: 'grid' });
+  return { instance, ctx: ctx!, bus: () => bus! };
+}
+
+describe('runtime details', () => {
+  it('reports a rejection once per (reason, domain), then at most once per interval with the count since', async () => {
+    const broker = createMemoryBroker();
+    const system = createTestSystem();
+    await startPower(broker, system);
+    let clock = 1_000_000;
+    const events: RuntimeLogEvent[] = [];
+    const lighting = createService<LightingTypes>(system, 'lighting-service', {}, {
+      bus: (o) => createMemoryBus(broker, o),
+      log: (e) => events.push(e),
+      now: () => clock,
+      reportIntervalMs: 10_000,
+    });
+    await lighting.start();
+    const raw = createMemoryBus(broker, { clientId: 'raw' });
+    await raw.connect();
+    const send = async (topic: string, n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) await raw.publish(`${system.prefix}/state/${topic}`, Buffer.from('garbage'), { retain: false });
+    };
+    const rejected = (): RuntimeLogEvent[] => events.filter((e) => e.type === 'rejected');
+    const notJson = (): number => lighting.counters().rejected['not-json'] ?? 0;
+
+    await send('power', 5);
+    await waitFor(() => notJson() === 5, '5 counted');
+    expect(rejected()).toMatchObject([{ reason: 'not-json', domain: 'power', count: 1 }]);
+    await send('lighting', 1); // another domain: its own first report
+    await waitFor(() => notJson() === 6, '6 counted');
+    expect(rejected()).toHaveLength(2);
+
+    clock += 10_000;
+    await send('power', 1);
+    await waitFor(() => notJson() === 7, '7 counted');
+    // 4 suppressed + this one.
+    expect(rejected()[2]).toMatchObject({ reason: 'not-json', domain: 'power', count: 5 });
+    await lighting.stop();
+    await raw.close();
+  });
+
+  it('pause: holds update callbacks while a required dependency is lost, then delivers the latest once', async () => {
+    const broker = createMemoryBroker();
+    const system = createTestSystem();
+    const power = await startPower(broker, system);
+    const seen: number[] = [];
+    const lighting = createService<LightingTypes>(system, 'lighting-service', { onUpdate: { power: (s) => void seen.push(s.watts) } }, {
+      bus: (o) => createMemoryBus(broker, o),
+      log: () => {},
+    });
+    await lighting.start();
+    await power.bus().close({ abrupt: true });
+    await waitFor(() => lighting.phase() === 'paused', 'paused');
+
+    // A real restarted owner says `online` before it publishes; speak the protocol by hand
+    // to get envelopes applied while the owner is still offline, i.e. while paused.
+    const raw = createMemoryBus(broker, { clientId: 'raw' });
+    await raw.connect();
+    const envelope = (seq: number, watts: number): Buffer =>
+      Buffer.from(JSON.stringify({ protocol: 'chinook/1', domain: 'power', owner: 'power-service', version: 1, epoch: power.instance.epoch + 1, seq, time: new Date().toISOString(), state: { watts, source: 'grid' } }));
+    await raw.publish(`${system.prefix}/state/power`, envelope(1, 10), { retain: true });
+    await raw.publish(`${system.prefix}/state/power`, envelope(2, 20), { retain: true });
+    await waitFor(() => lighting.status('power').seq === 2, 'both applied');
+    expect(lighting.status('power').availability).toBe('stale');
+    expect(seen).toEqual([]);
+
+    const online = { protocol: 'chinook/1', service: 'power-service', status: 'online', epoch: power.instance.epoch + 1, time: new Date().toISOString() };
+    await raw.publish(`${system.prefix}/status/power-service`, Buffer.from(JSON.stringify(online)), { retain: true });
+    await waitFor(() => lighting.phase() === 'running', 'running again');
+    await waitFor(() => seen.length > 0, 'held update');
+    expect(seen).toEqual([20]);
+    await lighting.stop();
+    await raw.close();
+  });
+
+  it('stop while waiting for dependencies: start rejects, done says stopped, offline is published', async () => {
+    const broker = createMemoryBroker();
+    const system = createTestSystem();
+    const lighting = createService<LightingTypes>(system, 'lighting-service', {}, { bus: (o) => createMemoryBus(broker, o), log: () => {}, dependencyTimeoutMs: 0 });
+    const starting = lighting.start();
+    await waitFor(() => lighting.phase() === 'waiting', 'waiting');
+    await lighting.stop();
+    await expect(starting).rejects.toBeInstanceOf(ServiceStartError);
+    expect(await lighting.done).toEqual({ type: 'stopped' });
+    const raw = createMemoryBus(broker, { clientId: 'raw' });
+    const got: string[] = [];
+    raw.onMessage((m) => got.push(m.payload.toString()));
+    await raw.connect();
+    await raw.subscribe(`${system.prefix}/status/+`);
+    await waitFor(() => got.length === 1, 'retained status');
+    expect(JSON.parse(got[0]!)).toMatchObject({ service: 'lighting-service', status: 'offline' });
+    await raw.close();
+  });
+
+  it('an unreachable bus: start rejects with a ServiceStartError, done says bus-unreachable', async () => {
+    const failing: Bus = {
+      kind: 'broken',
+      connect: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1')),
+      publish: () => Promise.reject(new Error('closed')),
+      subscribe: () => Promise.reject(new Error('closed')),
+      onMessage: () => () => {},
+      onEvent: () => () => {},
+      close: () => Promise.resolve(),
+    };
+    const power = createService<PowerTypes>(createTestSystem(), 'power-service', {}, { bus: failing, log: () => {} });
+    await expect(power.start()).rejects.toThrow(/unreachable: connect ECONNREFUSED/);
+    expect(await power.done).toMatchObject({ type: 'bus-unreachable' });
+  });
+
+  it('refuses an unknown service name with a message listing the services', () => {
+    expect(() => createService(createTestSystem(), 'nope', {}, { bus: (o) => createMemoryBus(createMemoryBroker(), o) })).toThrow(
+      /unknown service "nope".*climate-service, lighting-service, power-service/,
+    );
+  });
+});
