@@ -82,8 +82,12 @@ export class BusError extends Error {
   }
 }
 
-/** Does an MQTT-style pattern (`+`, `#`) match a topic? */
+/**
+ * Does an MQTT-style pattern (`+`, `#`) match a topic? As in MQTT, a pattern starting with
+ * a wildcard does not match topics starting with `$` (broker and adapter internals).
+ */
 export function matchesTopic(pattern: string, topic: string): boolean {
+  if (topic.charCodeAt(0) === 36 /* $ */ && (pattern.charCodeAt(0) === 43 /* + */ || pattern.charCodeAt(0) === 35) /* # */) return false;
   const p = pattern.split('/');
   const t = topic.split('/');
   for (let i = 0; i < p.length; i++) {

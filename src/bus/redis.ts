@@ -1,8 +1,397 @@
-/** Placeholder until the Redis adapter lands (next commit). */
-import { BusError, type Bus, type BusOptions } from './bus.js';
+/**
+ * The Redis adapter (ioredis), per the Redis section of PROTOCOL.md.
+ *
+ * - Retained: a retained publish SETs the key named by the topic and PUBLISHes on the
+ *   channel of the same name in one Lua script (atomic, one round trip). An empty retained
+ *   payload deletes the key, as an empty retained message clears it on MQTT.
+ * - Subscribe-then-read: PSUBSCRIBE first, then SCAN + MGET the matching keys and deliver
+ *   them with `retained: true`. An update racing the read can arrive both live and from the
+ *   key; the runtime's `(epoch, seq)` rule applies it once. Keys are read again after every
+ *   reconnect, which recovers whatever pub/sub (at most once) dropped meanwhile.
+ * - Last will: the client keeps `$chinook/alive/<clientId>` alive (PX = keepalive, refreshed
+ *   every keepalive/3) next to `$chinook/will/<clientId>` (a hash: topic, payload). Every
+ *   adapter instance listens for expiry events (`notify-keyspace-events` gets `Ex` added when
+ *   CONFIG is allowed; otherwise it sweeps every keepalive) and runs a Lua script that fires
+ *   the will — SET + PUBLISH, then DEL the will key — only if the alive key is gone and the
+ *   will key still exists, so the will fires exactly once however many instances watch.
+ *   Detection bound: keepalive + Redis's expiry lag (~100 ms active expiry cycle, more with
+ *   very many volatile keys), or keepalive + one sweep period without notifications.
+ *   Someone must be connected to notice: a client connecting later sweeps once on connect.
+ *
+ * MQTT wildcards map to Redis globs: `+` → `*` and a trailing `#` → `*` (the parent topic
+ * included). A glob `*` also crosses `/`, so every delivery is checked with `matchesTopic`.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { BusError, matchesTopic, type Bus, type BusEvent, type BusMessage, type BusOptions, type PublishOptions } from './bus.js';
 
-export interface RedisBusOptions extends BusOptions {}
+export interface RedisBusOptions extends BusOptions {
+  /** Extra ioredis options (e.g. `tls: { ca }` for rediss://); the URL gives host, port, user, password, db. */
+  readonly redis?: Omit<RedisOptions, 'replyMapping'>;
+}
 
-export function createRedisBus(url: string, _options: RedisBusOptions): Bus {
-  throw new BusError(`the Redis adapter is not available yet (${url})`, 'bus-url-invalid');
+const ALIVE_PREFIX = '$chinook/alive/';
+const WILL_PREFIX = '$chinook/will/';
+
+/** SET + PUBLISH atomically; an empty payload clears the retained key. */
+const PUBLISH_RETAINED = `
+if string.len(ARGV[1]) == 0 then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[1]) end
+return redis.call('PUBLISH', KEYS[1], ARGV[1])`;
+
+/** KEYS: alive, will. ARGV: ttl ms, will topic, will payload. Recreates the will if it fired meanwhile. */
+const KEEP_ALIVE = `
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('HSET', KEYS[2], 'topic', ARGV[2], 'payload', ARGV[3]) end
+return 1`;
+
+/** KEYS: alive, will. Fires the will once: only if the client is not alive and the will is still there. */
+const FIRE_WILL = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local topic = redis.call('HGET', KEYS[2], 'topic')
+if not topic then return 0 end
+local payload = redis.call('HGET', KEYS[2], 'payload')
+redis.call('DEL', KEYS[2])
+if string.len(payload) == 0 then redis.call('DEL', topic) else redis.call('SET', topic, payload) end
+redis.call('PUBLISH', topic, payload)
+return 1`;
+
+interface ChinookRedis extends Redis {
+  chinookPublishRetained(key: string, payload: Buffer): Promise<number>;
+  chinookKeepAlive(alive: string, will: string, ttlMs: number, topic: string, payload: Buffer): Promise<number>;
+  chinookFireWill(alive: string, will: string): Promise<number>;
+}
+
+/** `a/+/b` → `a/*\/b`; `a/#` → `a*`; glob metacharacters in literal levels are escaped. */
+export function toRedisGlob(pattern: string): string {
+  const levels = pattern.split('/');
+  let glob = '';
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i]!;
+    if (level === '#') return glob + '*';
+    if (i > 0) glob += '/';
+    glob += level === '+' ? '*' : level.replace(/[*?[\]\\]/g, '\\$&');
+  }
+  return glob;
+}
+
+function parseDb(url: string): number {
+  try {
+    const db = new URL(url).pathname.replace(/^\//, '');
+    return db === '' ? 0 : Number(db);
+  } catch {
+    throw new BusError(`\`${url}\` is not a valid URL (expected redis://host:port)`, 'bus-url-invalid');
+  }
+}
+
+function describeTarget(url: string): string {
+  // Never print credentials.
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    return 'redis';
+  }
+}
+
+export function createRedisBus(url: string, options: RedisBusOptions): Bus {
+  if (!/^rediss?:\/\//i.test(url)) throw new BusError(`\`${url}\` is not a Redis URL (expected redis:// or rediss://)`, 'bus-url-invalid');
+  const db = parseDb(url);
+  if (!Number.isInteger(db) || db < 0) throw new BusError(`\`${url}\`: the database must be a number`, 'bus-url-invalid');
+  const where = describeTarget(url);
+  const keepaliveMs = Math.max(1, options.keepaliveSeconds ?? 10) * 1000;
+  const reconnectPeriodMs = options.reconnectPeriodMs ?? 1_000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const expiredChannel = `__keyevent@${db}__:expired`;
+  const aliveKey = ALIVE_PREFIX + options.clientId;
+  const willKey = WILL_PREFIX + options.clientId;
+  const willPayload = options.will ? Buffer.from(options.will.payload) : undefined;
+
+  // Chinook reads replies as RESP2 (`legacy`); ioredis types the constructor by that mode.
+  const redisOptions: Omit<RedisOptions, 'replyMapping'> = {
+    lazyConnect: true,
+    // Wait for the reconnect rather than failing publishes after N retries, as MQTT clients do.
+    maxRetriesPerRequest: null,
+    retryStrategy: () => reconnectPeriodMs,
+    connectTimeout: connectTimeoutMs,
+    ...options.redis,
+  };
+
+  const messageListeners = new Set<(message: BusMessage) => void>();
+  const eventListeners = new Set<(event: BusEvent) => void>();
+  /** MQTT pattern → glob, in subscription order. */
+  const patterns = new Map<string, string>();
+  let cmd: ChinookRedis | undefined;
+  let sub: Redis | undefined;
+  let connected = false;
+  let everConnected = false;
+  let closed = false;
+  let refreshTimer: NodeJS.Timeout | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let notifications = false;
+  /** The latest connection error: ioredis rejects connect() with a generic one. */
+  let lastError: Error | undefined;
+
+  const emit = (event: BusEvent): void => {
+    for (const listener of eventListeners) {
+      try {
+        listener(event);
+      } catch {
+        // A failing event listener must not take the bus down.
+      }
+    }
+  };
+  const report = (error: unknown): void => {
+    if (!closed) emit({ type: 'error', error: error instanceof Error ? error : new Error(String(error)) });
+  };
+
+  const deliver = (message: BusMessage): void => {
+    for (const listener of messageListeners) {
+      try {
+        listener(message);
+      } catch (error) {
+        report(error);
+      }
+    }
+  };
+
+  const onPmessage = (glob: string, channel: Buffer, payload: Buffer): void => {
+    const topic = channel.toString();
+    // Deliver once per message, through the first subscribed pattern that really matches it.
+    for (const [pattern, patternGlob] of patterns) {
+      if (matchesTopic(pattern, topic)) {
+        if (patternGlob === glob) deliver({ topic, payload, retained: false });
+        return;
+      }
+    }
+  };
+
+  const onExpired = (channel: Buffer, key: Buffer): void => {
+    if (channel.toString() !== expiredChannel) return;
+    const name = key.toString();
+    if (!name.startsWith(ALIVE_PREFIX)) return;
+    const clientId = name.slice(ALIVE_PREFIX.length);
+    cmd?.chinookFireWill(name, WILL_PREFIX + clientId).catch(report);
+  };
+
+  /** Fire the will of every client whose alive key is gone (missed expiries, or no notifications). */
+  const sweepWills = async (): Promise<void> => {
+    const c = cmd;
+    if (!c) return;
+    let cursor = '0';
+    do {
+      const [next, keys] = await c.scan(cursor, 'MATCH', `${WILL_PREFIX}*`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) {
+        await c.chinookFireWill(ALIVE_PREFIX + key.slice(WILL_PREFIX.length), key);
+      }
+    } while (cursor !== '0');
+  };
+
+  /** SCAN the keys a pattern covers and deliver them as retained. */
+  const readRetained = async (pattern: string, glob: string): Promise<void> => {
+    const c = cmd;
+    if (!c) return;
+    const seen = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await c.scan(cursor, 'MATCH', glob, 'COUNT', 1000);
+      cursor = next;
+      // SCAN may return a key twice; and a glob `*` crosses levels: filter both.
+      const wanted = keys.filter((k) => !seen.has(k) && matchesTopic(pattern, k));
+      if (wanted.length === 0) continue;
+      for (const k of wanted) seen.add(k);
+      const values = await c.mgetBuffer(...wanted);
+      for (let i = 0; i < wanted.length; i++) {
+        const value = values[i];
+        if (value) deliver({ topic: wanted[i]!, payload: value, retained: true });
+      }
+    } while (cursor !== '0');
+  };
+
+  const keepAlive = async (): Promise<void> => {
+    if (!options.will || !cmd) return;
+    await cmd.chinookKeepAlive(aliveKey, willKey, keepaliveMs, options.will.topic, willPayload!);
+  };
+
+  const startTimers = (): void => {
+    if (options.will && !refreshTimer) {
+      refreshTimer = setInterval(() => {
+        if (connected) keepAlive().catch(report);
+      }, Math.max(50, Math.floor(keepaliveMs / 3)));
+      refreshTimer.unref();
+    }
+    if (!notifications && !sweepTimer) {
+      sweepTimer = setInterval(() => {
+        if (connected) sweepWills().catch(report);
+      }, keepaliveMs);
+      sweepTimer.unref();
+    }
+  };
+  const stopTimers = (): void => {
+    clearInterval(refreshTimer);
+    clearInterval(sweepTimer);
+    refreshTimer = undefined;
+    sweepTimer = undefined;
+  };
+
+  /** Add `E` and `x` to notify-keyspace-events without dropping flags someone else needs. */
+  const enableExpiryNotifications = async (c: Redis): Promise<boolean> => {
+    try {
+      const current = (await c.config('GET', 'notify-keyspace-events')) as string[];
+      const flags = current[1] ?? '';
+      if ((flags.includes('E') || flags.includes('A')) && (flags.includes('x') || flags.includes('A'))) return true;
+      let next = flags;
+      if (!next.includes('E')) next += 'E';
+      if (!next.includes('x') && !next.includes('A')) next += 'x';
+      await c.config('SET', 'notify-keyspace-events', next);
+      return true;
+    } catch {
+      // Managed Redis often forbids CONFIG: fall back to the sweep.
+      return false;
+    }
+  };
+
+  /** After the first connection and every reconnect: liveness, subscriptions, then the keys. */
+  const onBothReady = async (): Promise<void> => {
+    const s = sub!;
+    await keepAlive();
+    await s.subscribe(expiredChannel);
+    if (patterns.size > 0) await s.psubscribe(...new Set(patterns.values()));
+    const reconnect = everConnected;
+    everConnected = true;
+    connected = true;
+    emit({ type: 'connect', reconnect });
+    startTimers();
+    sweepWills().catch(report);
+    if (reconnect) {
+      for (const [pattern, glob] of patterns) await readRetained(pattern, glob);
+    }
+  };
+
+  const wire = (c: ChinookRedis, s: Redis): void => {
+    let cmdReady = false;
+    let subReady = false;
+    let settling = false;
+    const maybeReady = (): void => {
+      if (!everConnected || closed || connected || settling || !cmdReady || !subReady) return;
+      settling = true;
+      onBothReady()
+        .catch(report)
+        .finally(() => (settling = false));
+    };
+    const lost = (): void => {
+      if (!connected || closed) return;
+      connected = false;
+      emit({ type: 'disconnect', reason: `connection to Redis at ${where} lost` });
+    };
+    c.on('ready', () => {
+      cmdReady = true;
+      maybeReady();
+    });
+    s.on('ready', () => {
+      subReady = true;
+      maybeReady();
+    });
+    c.on('close', () => {
+      cmdReady = false;
+      lost();
+    });
+    s.on('close', () => {
+      subReady = false;
+      lost();
+    });
+    // ioredis reports every failed reconnect attempt; after the first connection these
+    // are expected while the server is away, so only the disconnect event is shown.
+    c.on('error', (error: Error) => (lastError = error));
+    s.on('error', (error: Error) => (lastError = error));
+    s.on('pmessageBuffer', onPmessage);
+    s.on('messageBuffer', onExpired);
+  };
+
+  return {
+    kind: 'redis',
+    async connect() {
+      if (closed) throw new BusError('the bus was closed', 'bus-closed');
+      if (cmd) return;
+      const c = new Redis(url, redisOptions) as ChinookRedis;
+      c.defineCommand('chinookPublishRetained', { numberOfKeys: 1, lua: PUBLISH_RETAINED });
+      c.defineCommand('chinookKeepAlive', { numberOfKeys: 2, lua: KEEP_ALIVE });
+      c.defineCommand('chinookFireWill', { numberOfKeys: 2, lua: FIRE_WILL });
+      const s = new Redis(url, redisOptions);
+      cmd = c;
+      sub = s;
+      wire(c, s);
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          Promise.all([c.connect(), s.connect()]),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+          }),
+        ]);
+        clearTimeout(timer);
+        notifications = await enableExpiryNotifications(c);
+        await onBothReady();
+      } catch (error) {
+        clearTimeout(timer);
+        closed = true;
+        stopTimers();
+        c.disconnect();
+        s.disconnect();
+        const message = lastError?.message ?? (error as Error).message;
+        const refused = /NOAUTH|WRONGPASS|NOPERM|invalid password|ERR AUTH/i.test(message);
+        throw new BusError(`cannot connect to Redis at ${where}: ${message}`, refused ? 'bus-refused' : 'bus-unreachable', { cause: error });
+      }
+    },
+    async publish(topic: string, payload: Uint8Array, publishOptions: PublishOptions) {
+      const c = cmd;
+      if (!c || closed) throw new BusError(`cannot publish on ${topic}: the bus is ${closed ? 'closed' : 'not connected'}`, 'bus-closed');
+      const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+      try {
+        if (publishOptions.retain) await c.chinookPublishRetained(topic, bytes);
+        else await c.publish(topic, bytes);
+      } catch (error) {
+        throw new BusError(`publish on ${topic} failed: ${(error as Error).message}`, closed ? 'bus-closed' : 'bus-refused', { cause: error });
+      }
+    },
+    async subscribe(pattern: string) {
+      const s = sub;
+      if (!s || closed) throw new BusError(`cannot subscribe to ${pattern}: the bus is ${closed ? 'closed' : 'not connected'}`, 'bus-closed');
+      if (patterns.has(pattern)) return;
+      const glob = toRedisGlob(pattern);
+      patterns.set(pattern, glob);
+      // Subscribe first, then read: an update in between is seen live, from the key, or both.
+      await s.psubscribe(glob);
+      await readRetained(pattern, glob);
+    },
+    onMessage(listener) {
+      messageListeners.add(listener);
+      return () => messageListeners.delete(listener);
+    },
+    onEvent(listener) {
+      eventListeners.add(listener);
+      return () => eventListeners.delete(listener);
+    },
+    async close(closeOptions = {}) {
+      if (closed) return;
+      closed = true;
+      connected = false;
+      stopTimers();
+      const c = cmd;
+      const s = sub;
+      if (!c || !s) return;
+      if (closeOptions.abrupt) {
+        // As a crash: no goodbye, the alive key just stops being refreshed and expires.
+        c.disconnect();
+        s.disconnect();
+        return;
+      }
+      try {
+        if (options.will && c.status === 'ready') await c.del(aliveKey, willKey);
+        await Promise.all([c.quit(), s.quit()]);
+      } catch {
+        c.disconnect();
+        s.disconnect();
+      }
+    },
+  };
 }

@@ -141,10 +141,11 @@ export async function startMosquitto(): Promise<ExternalBroker> {
   return startProcess('mosquitto', 'mosquitto', ['-c', config], port, () => rmSync(dir, { recursive: true, force: true }));
 }
 
-/** redis-server on a free port: no persistence, keyspace expiry notifications on. */
-export async function startRedis(): Promise<ExternalBroker> {
+/** redis-server on a free port: no persistence, keyspace expiry notifications on; `extraArgs` go first. */
+export async function startRedis(extraArgs: readonly string[] = []): Promise<ExternalBroker> {
   const port = await findFreePort();
   const args = [
+    ...extraArgs,
     '--port', String(port),
     '--bind', HOST,
     '--save', '',
