@@ -1,0 +1,81 @@
+/**
+ * Scenario 2: late-join sync. A system of N domains (retained state already on the bus):
+ * a raw client subscribing to the state topics until it holds all N (JSON.parse each),
+ * against a Chinook service that requires all N reaching "all available" (`start()`
+ * resolves). Both times include connecting.
+ */
+import { startChinookService, stopAll } from './lib/chinook.js';
+import { brokerLabel, uniqueId, type BenchContext } from './lib/context.js';
+import { withTimeout } from './lib/processes.js';
+import { connectRawClient } from './lib/raw-clients.js';
+import { compareRow } from './lib/report.js';
+import { median, nowMs } from './lib/stats.js';
+import { seedWideSystem, type SeededSystem } from './lib/seed.js';
+import type { RunningBroker } from './lib/brokers.js';
+
+async function joinRaw(broker: RunningBroker, seeded: SeededSystem): Promise<number> {
+  const held = new Map<string, unknown>();
+  let done: (() => void) | undefined;
+  const all = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const t0 = nowMs();
+  const client = await connectRawClient(broker.url, { clientId: uniqueId('raw-joiner') });
+  try {
+    client.onMessage((message) => {
+      held.set(message.topic, JSON.parse(message.payload.toString('utf8')));
+      if (held.size === seeded.count) done?.();
+    });
+    const pattern = `${seeded.spec.prefix}/state/+`;
+    await client.subscribe(pattern);
+    // Redis has no retained messages: read the keys after subscribing (as the adapter does).
+    if (client.readRetained) await client.readRetained(pattern);
+    await withTimeout(all, 60_000, `the raw joiner to hold ${seeded.count} domains (${held.size} so far)`);
+    return nowMs() - t0;
+  } finally {
+    await client.close();
+  }
+}
+
+async function joinChinook(broker: RunningBroker, seeded: SeededSystem): Promise<number> {
+  const t0 = nowMs();
+  const service = await startChinookService(seeded.spec, 'joiner-0', {}, broker.url);
+  const elapsed = nowMs() - t0;
+  const missing = Object.keys(seeded.spec.domains).filter((d) => service.status(d).availability !== 'available');
+  await stopAll([service]);
+  if (missing.length > 0) throw new Error(`start() resolved with ${missing.length} domains not available`);
+  return elapsed;
+}
+
+export async function benchLateJoin(ctx: BenchContext): Promise<void> {
+  const count = ctx.quick ? 200 : 1_000;
+  for (const broker of ctx.brokers) {
+    const scenario = `late-join/${broker.kind}`;
+    const raw: number[] = [];
+    const typed: number[] = [];
+    try {
+      ctx.progress(`late-join of ${count} domains via ${brokerLabel(broker.kind)}: seeding`);
+      const seeded = await seedWideSystem(broker.url, count);
+      for (let round = 0; round < ctx.rounds; round++) {
+        ctx.progress(`late-join via ${brokerLabel(broker.kind)}: round ${round + 1}/${ctx.rounds}`);
+        raw.push(await joinRaw(broker, seeded));
+        typed.push(await joinChinook(broker, seeded));
+      }
+    } catch (error) {
+      ctx.fail(scenario, error);
+      continue;
+    }
+    ctx.add(
+      compareRow({
+        scenario,
+        name: `late-join of ${count} domains, ${brokerLabel(broker.kind)}`,
+        unit: 'ms',
+        value: median(typed),
+        baselineName: broker.kind === 'redis' ? 'raw ioredis SCAN+MGET + JSON' : 'raw mqtt.js retained + JSON',
+        baseline: median(raw),
+        better: 'lower',
+        targetRatio: 1.25,
+      }),
+    );
+  }
+}

@@ -1,0 +1,35 @@
+/** What every runtime scenario gets from the harness. */
+import type { BrokerKind, RunningBroker } from './brokers.js';
+import type { BenchRow } from './report.js';
+
+export interface BenchContext {
+  readonly quick: boolean;
+  /** Rounds per figure (raw and Chinook interleaved). */
+  readonly rounds: number;
+  /** The brokers that are running, in report order. */
+  readonly brokers: readonly RunningBroker[];
+  /** Progress line on stderr. */
+  progress(message: string): void;
+  /** A part that could not run: recorded and reported, the run goes on. */
+  fail(scenario: string, error: unknown): void;
+  /** Adds result rows as soon as they exist (a later failure does not lose them). */
+  add(...rows: BenchRow[]): void;
+}
+
+export function brokerLabel(kind: BrokerKind): string {
+  switch (kind) {
+    case 'mosquitto':
+      return 'mosquitto';
+    case 'aedes':
+      return 'embedded aedes';
+    case 'redis':
+      return 'redis';
+  }
+}
+
+/** A unique, topic-safe id for one round's system/topics, so retained state of earlier rounds never interferes. */
+let counter = 0;
+export function uniqueId(label: string): string {
+  counter++;
+  return `${label}-${process.pid.toString(36)}-${Date.now().toString(36)}-${counter}`;
+}

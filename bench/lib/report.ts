@@ -1,0 +1,164 @@
+/**
+ * Result rows and their renderings: a fixed-width table for the terminal, markdown for
+ * bench/results.md and docs/performance.md, and JSON for bench/results.json.
+ */
+import { roundForDisplay } from './stats.js';
+
+/** The row shape shared with bench/toolchain.ts and bench/codegen.ts. */
+export interface BenchRow {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly baseline?: { readonly name: string; readonly value: number };
+  /** value / baseline.value */
+  readonly ratio?: number;
+  /** Optional extras (runtime scenarios set them). */
+  readonly scenario?: string;
+  /** Whether a higher value is better, for reading the ratio. */
+  readonly better?: 'higher' | 'lower';
+  /** e.g. `ratio ≥ 0.85` */
+  readonly target?: string;
+  /** true/false when a target applies. */
+  readonly met?: boolean;
+  readonly note?: string;
+}
+
+export interface SkippedScenario {
+  readonly scenario: string;
+  readonly reason: string;
+}
+
+export interface MachineFacts {
+  readonly date: string;
+  readonly nproc: number;
+  readonly cpu: string;
+  readonly node: string;
+  readonly platform: string;
+  readonly brokers: { readonly [name: string]: string };
+  readonly quick: boolean;
+  readonly rounds: number;
+  readonly durationSeconds?: number;
+}
+
+export interface BenchResults {
+  readonly machine: MachineFacts;
+  readonly rows: readonly BenchRow[];
+  readonly skipped: readonly SkippedScenario[];
+}
+
+/** Makes a row with its baseline and ratio (value / baseline). */
+export function compareRow(options: {
+  scenario: string;
+  name: string;
+  unit: string;
+  value: number;
+  baselineName: string;
+  baseline: number;
+  better: 'higher' | 'lower';
+  /** The ratio must be ≥ (better: higher) or ≤ (lower) this to meet the target. */
+  targetRatio?: number;
+  note?: string;
+}): BenchRow {
+  const ratio = options.baseline === 0 ? Number.NaN : options.value / options.baseline;
+  const target = options.targetRatio;
+  return {
+    scenario: options.scenario,
+    name: options.name,
+    value: options.value,
+    unit: options.unit,
+    baseline: { name: options.baselineName, value: options.baseline },
+    ratio,
+    better: options.better,
+    ...(target !== undefined
+      ? {
+          target: `${options.better === 'higher' ? '≥' : '≤'} ${target}×`,
+          met: options.better === 'higher' ? ratio >= target : ratio <= target,
+        }
+      : {}),
+    ...(options.note !== undefined ? { note: options.note } : {}),
+  };
+}
+
+function formatNumber(value: number | undefined): string {
+  if (value === undefined) return '';
+  if (!Number.isFinite(value)) return String(value);
+  return String(roundForDisplay(value));
+}
+
+function formatRatio(row: BenchRow): string {
+  if (row.ratio === undefined || !Number.isFinite(row.ratio)) return row.baseline ? 'n/a' : '';
+  return `${row.ratio.toFixed(2)}×`;
+}
+
+function formatTarget(row: BenchRow): string {
+  if (!row.target) return '';
+  return `${row.target} ${row.met ? 'met' : 'MISSED'}`;
+}
+
+const headers = ['benchmark', 'value', 'unit', 'baseline', 'baseline value', 'ratio', 'target'] as const;
+
+function cells(row: BenchRow): string[] {
+  return [
+    row.name,
+    formatNumber(row.value),
+    row.unit,
+    row.baseline?.name ?? '',
+    formatNumber(row.baseline?.value),
+    formatRatio(row),
+    formatTarget(row),
+  ];
+}
+
+export function renderTable(results: BenchResults): string {
+  const body = results.rows.map(cells);
+  const widths = headers.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (r: readonly string[]): string =>
+    r.map((c, i) => (i === 1 || i === 4 || i === 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const out = [line(headers), widths.map((w) => '-'.repeat(w)).join('  ')];
+  let scenario: string | undefined;
+  for (const [i, row] of results.rows.entries()) {
+    if (row.scenario !== scenario && i > 0) out.push('');
+    scenario = row.scenario;
+    out.push(line(body[i]!));
+  }
+  for (const skip of results.skipped) out.push(`SKIPPED ${skip.scenario}: ${skip.reason}`);
+  return out.join('\n');
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+export function renderMarkdownTable(results: BenchResults): string {
+  const out = [`| ${headers.join(' | ')} |`, `|${headers.map((_, i) => (i === 1 || i === 4 || i === 5 ? '---:' : '---')).join('|')}|`];
+  for (const row of results.rows) out.push(`| ${cells(row).map(escapeCell).join(' | ')} |`);
+  return out.join('\n');
+}
+
+export function renderMachine(machine: MachineFacts): string {
+  const brokers = Object.entries(machine.brokers)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(', ');
+  return [
+    `- date: ${machine.date}${machine.quick ? ' (quick run: tiny sizes, figures only prove it runs)' : ''}`,
+    `- machine: ${machine.nproc} cores (\`nproc\`), ${machine.cpu}, ${machine.platform}`,
+    `- node ${machine.node}; brokers: ${brokers || 'none'}`,
+    `- rounds per figure: ${machine.rounds} (median; raw and Chinook rounds interleaved)`,
+    ...(machine.durationSeconds !== undefined ? [`- whole run: ${Math.round(machine.durationSeconds)} s`] : []),
+  ].join('\n');
+}
+
+export function renderMarkdown(results: BenchResults): string {
+  const notes = results.rows.filter((r) => r.note).map((r) => `- **${r.name}**: ${r.note}`);
+  const skipped = results.skipped.map((s) => `- **skipped ${s.scenario}**: ${s.reason}`);
+  return [
+    '## Latest results',
+    '',
+    renderMachine(results.machine),
+    '',
+    renderMarkdownTable(results),
+    '',
+    ...(notes.length > 0 ? ['Notes:', '', ...notes, ''] : []),
+    ...(skipped.length > 0 ? [...skipped, ''] : []),
+  ].join('\n');
+}

@@ -1,0 +1,239 @@
+/**
+ * `npm run bench [-- --quick] [--out <dir>] [--only a,b] [--rounds n] [--brokers mosquitto,aedes,redis]`
+ *
+ * Runs every scenario of issue 6, raw baseline and Chinook side by side in the same run,
+ * prints a table, writes <out>/results.json and <out>/results.md, and (full runs writing to
+ * bench/) pastes the table into docs/performance.md.
+ *
+ * Exit code: 0 when every scenario ran (slow is never a failure); 1 when a scenario could
+ * not run, or when a broker binary is missing under CI=true.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isBrokerInstalled, readAedesVersion, startBroker, type BrokerKind, type RunningBroker } from './lib/brokers.js';
+import type { BenchContext } from './lib/context.js';
+import { cleanUpEverything } from './lib/processes.js';
+import { renderMarkdown, renderTable, type BenchResults, type BenchRow, type MachineFacts, type SkippedScenario } from './lib/report.js';
+import { benchUpdates } from './update.js';
+import { benchLateJoin } from './late-join.js';
+import { benchFanOut } from './fan-out.js';
+import { benchCrash } from './crash.js';
+import { benchMemory } from './memory.js';
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const repoDir = path.dirname(benchDir);
+
+export const scenarioNames = ['update', 'late-join', 'fan-out', 'crash', 'memory', 'toolchain', 'codegen'] as const;
+type ScenarioName = (typeof scenarioNames)[number];
+
+interface Args {
+  quick: boolean;
+  out: string;
+  only: Set<ScenarioName>;
+  rounds: number | undefined;
+  brokers: BrokerKind[];
+  docs: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = {
+    quick: false,
+    out: benchDir,
+    only: new Set(scenarioNames),
+    rounds: undefined,
+    brokers: ['mosquitto', 'aedes', 'redis'],
+    docs: true,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--quick') args.quick = true;
+    else if (arg === '--out') args.out = path.resolve(value());
+    else if (arg === '--no-docs') args.docs = false;
+    else if (arg === '--rounds') args.rounds = Math.max(1, Number.parseInt(value(), 10) || 1);
+    else if (arg === '--only') {
+      const names = value().split(',');
+      const unknown = names.filter((n) => !(scenarioNames as readonly string[]).includes(n));
+      if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${scenarioNames.join(', ')}`);
+      args.only = new Set(names as ScenarioName[]);
+    } else if (arg === '--brokers') {
+      const names = value().split(',');
+      const unknown = names.filter((n) => !['mosquitto', 'aedes', 'redis'].includes(n));
+      if (unknown.length > 0) throw new Error(`unknown broker ${unknown.join(', ')}; known: mosquitto, aedes, redis`);
+      args.brokers = names as BrokerKind[];
+    } else throw new Error(`unknown option ${arg}`);
+  }
+  return args;
+}
+
+function readCpuModel(): string {
+  try {
+    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (match?.[1]) return match[1].trim();
+  } catch {
+    // not Linux
+  }
+  return os.cpus()[0]?.model ?? 'unknown CPU';
+}
+
+function readNproc(): number {
+  const out = spawnSync('nproc', { encoding: 'utf8' });
+  const n = Number.parseInt(out.stdout, 10);
+  return Number.isFinite(n) ? n : os.availableParallelism();
+}
+
+/** Rows from bench/toolchain.ts or bench/codegen.ts (owned by other engineers), if they exist. */
+async function runExternalBench(file: string, exportName: string, quick: boolean): Promise<BenchRow[] | undefined> {
+  const full = path.join(benchDir, file);
+  if (!existsSync(full)) return undefined;
+  const mod = (await import(pathToFileURL(full).href)) as Record<string, unknown>;
+  const fn = mod[exportName];
+  if (typeof fn !== 'function') throw new Error(`${file} does not export ${exportName}()`);
+  const rows = (await (fn as (o: { quick: boolean }) => Promise<unknown>)({ quick })) as unknown;
+  if (!Array.isArray(rows)) throw new Error(`${exportName}() did not return an array of rows`);
+  return rows as BenchRow[];
+}
+
+const docsStart = '<!-- bench:results:start -->';
+const docsEnd = '<!-- bench:results:end -->';
+
+/** Replaces the results section of docs/performance.md (between markers), leaving the prose alone. */
+function pasteIntoDocs(markdown: string): void {
+  const docs = path.join(repoDir, 'docs', 'performance.md');
+  if (!existsSync(docs)) return;
+  const text = readFileSync(docs, 'utf8');
+  const start = text.indexOf(docsStart);
+  const end = text.indexOf(docsEnd);
+  if (start < 0 || end < start) return;
+  writeFileSync(docs, `${text.slice(0, start + docsStart.length)}\n${markdown}\n${text.slice(end)}`);
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const ci = process.env['CI'] === 'true' || process.env['CI'] === '1';
+  const rounds = args.rounds ?? (args.quick ? 1 : 5);
+  const rows: BenchRow[] = [];
+  const skipped: SkippedScenario[] = [];
+  let failed = false;
+  const progress = (message: string): void => {
+    process.stderr.write(`bench: ${message}\n`);
+  };
+  const fail = (scenario: string, error: unknown): void => {
+    failed = true;
+    const reason = error instanceof Error ? error.message : String(error);
+    skipped.push({ scenario, reason: `could not run: ${reason}` });
+    process.stderr.write(`bench: FAILED ${scenario}: ${reason}\n`);
+    if (process.env['BENCH_DEBUG'] && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  };
+
+  // Brokers: a missing binary is skipped loudly (and fails under CI, where .ci/run installs them).
+  const brokers: RunningBroker[] = [];
+  const needsBrokers = ['update', 'late-join', 'fan-out', 'crash', 'memory'].some((s) => args.only.has(s as ScenarioName));
+  if (needsBrokers) {
+    for (const kind of args.brokers) {
+      if (!isBrokerInstalled(kind)) {
+        const reason = `${kind === 'redis' ? 'redis-server' : kind} is not installed: its rows are missing`;
+        skipped.push({ scenario: kind, reason });
+        process.stderr.write(`bench: SKIPPED ${kind}: ${reason}${ci ? ' (CI=true: this fails the run)' : ''}\n`);
+        if (ci) failed = true;
+        continue;
+      }
+      try {
+        brokers.push(await startBroker(kind));
+      } catch (error) {
+        fail(`broker ${kind}`, error);
+      }
+    }
+  }
+
+  const ctx: BenchContext = {
+    quick: args.quick,
+    rounds,
+    brokers,
+    progress,
+    fail,
+    add: (...added) => rows.push(...added),
+  };
+
+  const scenarios: Record<ScenarioName, () => Promise<void>> = {
+    update: () => benchUpdates(ctx),
+    'late-join': () => benchLateJoin(ctx),
+    'fan-out': () => benchFanOut(ctx),
+    crash: () => benchCrash(ctx),
+    memory: () => benchMemory(ctx),
+    toolchain: async () => {
+      const got = await runExternalBench('toolchain.ts', 'benchToolchain', args.quick);
+      if (!got) throw new Error('bench/toolchain.ts (benchToolchain) does not exist yet');
+      rows.push(...got.map((r) => ({ scenario: 'toolchain', ...r })));
+    },
+    codegen: async () => {
+      const got = await runExternalBench('codegen.ts', 'benchCodegen', args.quick);
+      if (!got) throw new Error('bench/codegen.ts (benchCodegen) does not exist yet');
+      rows.push(...got.map((r) => ({ scenario: 'codegen', ...r })));
+    },
+  };
+
+  for (const name of scenarioNames) {
+    if (!args.only.has(name)) continue;
+    progress(`scenario ${name}`);
+    try {
+      await scenarios[name]();
+    } catch (error) {
+      fail(name, error);
+    }
+  }
+
+  const brokerVersions: Record<string, string> = {};
+  for (const broker of brokers) brokerVersions[broker.kind === 'aedes' ? 'aedes (embedded)' : broker.kind] = broker.version;
+  if (!needsBrokers) brokerVersions['aedes (embedded)'] = readAedesVersion();
+  const machine: MachineFacts = {
+    date: new Date().toISOString(),
+    nproc: readNproc(),
+    cpu: readCpuModel(),
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    brokers: brokerVersions,
+    quick: args.quick,
+    rounds,
+    durationSeconds: (Date.now() - started) / 1000,
+  };
+  const results: BenchResults = { machine, rows, skipped };
+
+  mkdirSync(args.out, { recursive: true });
+  writeFileSync(path.join(args.out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const markdown = renderMarkdown(results);
+  writeFileSync(path.join(args.out, 'results.md'), `# Benchmark results\n\n${markdown}`);
+  if (args.docs && !args.quick && args.out === benchDir && args.only.size === scenarioNames.length) pasteIntoDocs(markdown);
+
+  process.stdout.write(`\n${renderTable(results)}\n\n`);
+  process.stdout.write(`results: ${path.join(args.out, 'results.json')}, ${path.join(args.out, 'results.md')}\n`);
+  if (failed) process.stdout.write('bench: some scenarios could not run (see SKIPPED/FAILED above)\n');
+  return failed ? 1 : 0;
+}
+
+// A hard bound on the whole run, so CI never hangs on a wedged broker or child.
+const watchdogMs = process.argv.includes('--quick') ? 240_000 : 600_000;
+const watchdog = setTimeout(() => {
+  process.stderr.write(`bench: the run exceeded ${watchdogMs / 1000} s; stopping\n`);
+  void cleanUpEverything(2_000).finally(() => process.exit(1));
+}, watchdogMs);
+watchdog.unref();
+
+let code = 1;
+try {
+  code = await main();
+} catch (error) {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  code = 1;
+} finally {
+  await cleanUpEverything();
+}
+process.exit(code);
