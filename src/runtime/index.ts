@@ -34,3 +34,5 @@ export { createBus } from '../bus/create-bus.js';
 export type { CreateBusOptions } from '../bus/create-bus.js';
 export { startEmbeddedBroker } from '../bus/embedded-broker.js';
 export type { EmbeddedBroker, EmbeddedBrokerOptions } from '../bus/embedded-broker.js';
+export { ajvRuntime, toValidationIssues } from './ajv-runtime.js';
+export type { CompiledValidator, CompiledValidatorError } from './ajv-runtime.js';
