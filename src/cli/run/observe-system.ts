@@ -1,0 +1,81 @@
+import type { Bus } from '../../bus/bus.js';
+import type { Availability, SystemSpec } from '../../runtime/contract.js';
+import { decodeEnvelope, decodeStatus } from '../../runtime/envelope.js';
+
+interface DomainView {
+  epoch: number;
+  seq: number;
+  state: unknown;
+  receivedAt: number;
+}
+
+export interface SystemObserver {
+  /** The latest applied state of a domain, if any. */
+  domain(name: string): { readonly seq: number; readonly state: unknown; readonly receivedAt: number } | undefined;
+  availability(name: string): Availability;
+  /** Last status each service published (or its will), by service. */
+  status(service: string): 'online' | 'offline' | undefined;
+  readonly rejected: number;
+}
+
+export interface ObserverEvents {
+  status?(service: string, status: 'online' | 'offline'): void;
+  rejected?(topic: string, reason: string, detail: string): void;
+}
+
+/**
+ * A read-only member of the bus: applies envelopes and status messages by the same
+ * rules as a service (PROTOCOL.md), publishes nothing. The console runs on it.
+ */
+export async function observeSystem(bus: Bus, system: SystemSpec, events: ObserverEvents = {}): Promise<SystemObserver> {
+  const domains = new Map<string, DomainView>();
+  const statuses = new Map<string, { status: 'online' | 'offline'; epoch: number }>();
+  let rejected = 0;
+  const statePrefix = `${system.prefix}/state/`;
+  const statusPrefix = `${system.prefix}/status/`;
+
+  bus.onMessage(({ topic, payload }) => {
+    if (topic.startsWith(statePrefix)) {
+      const name = topic.slice(statePrefix.length);
+      const spec = system.domains[name];
+      const last = domains.get(name);
+      const result = decodeEnvelope(payload, name, spec && { spec, epoch: last?.epoch ?? -1, seq: last?.seq ?? 0 });
+      if (!result.ok) {
+        rejected++;
+        events.rejected?.(topic, result.reason, result.detail);
+      } else if (!result.duplicate) {
+        const { epoch, seq, state } = result.envelope;
+        domains.set(name, { epoch, seq, state, receivedAt: Date.now() });
+      }
+    } else if (topic.startsWith(statusPrefix)) {
+      const service = topic.slice(statusPrefix.length);
+      const result = decodeStatus(payload, service);
+      if (!result.ok) {
+        rejected++;
+        events.rejected?.(topic, result.reason, result.detail);
+        return;
+      }
+      const { status, epoch } = result.message;
+      const last = statuses.get(service);
+      // An older instance's will must not mark a newer instance offline.
+      if (last && epoch < last.epoch) return;
+      statuses.set(service, { status, epoch });
+      if (last?.status !== status) events.status?.(service, status);
+    }
+  });
+  await bus.subscribe(`${system.prefix}/state/+`);
+  await bus.subscribe(`${system.prefix}/status/+`);
+
+  return {
+    domain: (name) => domains.get(name),
+    availability(name) {
+      if (!domains.has(name)) return 'missing';
+      const owner = system.domains[name]?.owner;
+      return owner !== undefined && statuses.get(owner)?.status === 'offline' ? 'stale' : 'available';
+    },
+    status: (service) => statuses.get(service)?.status,
+    get rejected() {
+      return rejected;
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import type { CliContext } from '../command.js';
+import { ExitCode } from '../exit-codes.js';
+import { waitForStopSignal } from '../signals.js';
+import type { LoadedProject } from './load-project.js';
+import { observeSystem, type SystemObserver } from './observe-system.js';
+import { renderConsole, type ConsoleSnapshot, type DomainRow, type ServiceRow } from './render-console.js';
+import type { ChildEvents, Supervisor } from './supervise.js';
+import { createBus } from '../../bus/create-bus.js';
+import type { Availability } from '../../runtime/contract.js';
+
+export interface ConsoleRun {
+  readonly project: LoadedProject;
+  readonly names: readonly string[];
+  readonly url: string;
+  /** Redraw a live view (a terminal), or print one line per event (a pipe, a log). */
+  readonly live: boolean;
+  readonly ctx: CliContext;
+  readonly start: (events: ChildEvents) => Supervisor;
+}
+
+const MAX_EVENTS = 8;
+const REDRAW_MS = 250;
+
+function summarize(state: unknown): string {
+  return JSON.stringify(state) ?? '';
+}
+
+/**
+ * Starts the services (through `start`), watches the bus as a silent observer and shows
+ * what every service would see, until Ctrl-C or until every service has ended.
+ */
+export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
+  const { project, ctx } = run;
+  const system = project.system;
+  const out = ctx.stdout;
+  const events: string[] = [];
+  const processes = new Map<string, { pid?: number; exit?: string }>();
+  const clock = (): string => new Date().toISOString().slice(11, 19);
+  const note = (line: string): void => {
+    const stamped = `${clock()} ${line}`;
+    if (run.live) {
+      events.push(stamped);
+      if (events.length > MAX_EVENTS) events.shift();
+    } else {
+      out.write(stamped + '\n');
+    }
+  };
+
+  const bus = createBus(run.url, { clientId: `chinook-console-${process.pid}` });
+  await bus.connect();
+  const observer: SystemObserver = await observeSystem(bus, system, {
+    status: (service, status) => note(`${service} is ${status}`),
+    rejected: (topic, reason, detail) => note(`rejected on ${topic}: ${reason}: ${detail}`),
+  });
+  note(`bus ${run.url} (watch it with: mosquitto_sub -h ${hostPort(run.url)} -t '${system.prefix}/#' -v)`);
+
+  let remaining = run.names.length;
+  let allEnded: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => (allEnded = resolve));
+  const supervisor = run.start({
+    started(service, pid) {
+      processes.set(service, { pid });
+      note(`${service} started (pid ${pid})`);
+    },
+    output(service, line) {
+      note(`${service}: ${line}`);
+    },
+    exited(service, description) {
+      processes.set(service, { ...processes.get(service), exit: description });
+      note(`${service} ${description}`);
+      if (--remaining === 0) allEnded();
+    },
+  });
+
+  const lastAvailability = new Map<string, Availability>();
+  const snapshot = (): ConsoleSnapshot => {
+    const services: ServiceRow[] = run.names.map((name) => {
+      const spec = system.services[name]!;
+      const proc = processes.get(name);
+      const status = observer.status(name);
+      return {
+        name,
+        status: proc?.exit !== undefined && status !== 'online' ? 'exited' : (status ?? 'starting'),
+        ...(proc?.pid !== undefined ? { pid: proc.pid } : {}),
+        ...(proc?.exit !== undefined ? { exit: proc.exit } : {}),
+        owns: spec.owns,
+        waitsFor: spec.waitsFor,
+      };
+    });
+    const now = Date.now();
+    const domains: DomainRow[] = Object.keys(system.domains)
+      .sort()
+      .map((name) => {
+        const d = observer.domain(name);
+        return {
+          name,
+          owner: system.domains[name]!.owner,
+          availability: observer.availability(name),
+          ...(d ? { seq: d.seq, ageMs: now - d.receivedAt, summary: summarize(d.state) } : {}),
+        };
+      });
+    return { system: system.system, busUrl: run.url, services, domains, events: [...events], rejected: observer.rejected };
+  };
+
+  const tick = (): void => {
+    if (run.live) {
+      const columns = (out as { columns?: number }).columns ?? 100;
+      out.write('\x1b[H\x1b[J' + renderConsole(snapshot(), { color: ctx.color, width: columns }) + '\n');
+      return;
+    }
+    for (const name of Object.keys(system.domains).sort()) {
+      const availability = observer.availability(name);
+      if (lastAvailability.get(name) !== availability) {
+        lastAvailability.set(name, availability);
+        const seq = observer.domain(name)?.seq;
+        note(`domain ${name} is ${availability}${seq !== undefined ? ` (seq ${seq})` : ''}`);
+      }
+    }
+  };
+  if (run.live) out.write('\x1b[?25l');
+  const timer = setInterval(tick, REDRAW_MS);
+  const signal = waitForStopSignal();
+  try {
+    const why = await Promise.race([signal.promise.then(() => 'signal' as const), ended.then(() => 'ended' as const)]);
+    note(why === 'signal' ? 'stopping every service…' : 'every service has ended');
+    await supervisor.stop();
+    tick();
+    return why === 'signal' ? ExitCode.ok : ExitCode.failure;
+  } finally {
+    clearInterval(timer);
+    signal.dispose();
+    if (run.live) out.write('\x1b[?25h');
+    await bus.close().catch(() => undefined);
+  }
+}
+
+function hostPort(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname} -p ${parsed.port || '1883'}`;
+  } catch {
+    return url;
+  }
+}

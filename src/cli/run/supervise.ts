@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+/** The `chinook` entry point, to start one child per service. */
+const BIN = fileURLToPath(new URL('../../../bin/chinook.js', import.meta.url));
+
+export interface ChildEvents {
+  started(service: string, pid: number): void;
+  output(service: string, line: string): void;
+  exited(service: string, description: string): void;
+}
+
+export interface Supervisor {
+  readonly children: ReadonlyMap<string, ChildProcess>;
+  /** SIGTERM every child (each publishes `offline` and exits); SIGKILL those that have not ended after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal) return `killed by ${signal}`;
+  return code === 0 ? 'stopped' : `exited with code ${code}`;
+}
+
+/**
+ * Runs each service in a process of its own (`chinook run <service> --broker URL …`), so that
+ * one crashing, or being killed, is exactly what it would be in production: its will fires
+ * and its dependents react, while the others go on.
+ */
+export function superviseServices(
+  services: readonly string[],
+  childArgs: readonly string[],
+  cwd: string,
+  events: ChildEvents,
+): Supervisor {
+  const children = new Map<string, ChildProcess>();
+  const ended = new Map<string, Promise<void>>();
+  for (const service of services) {
+    const child = spawn(process.execPath, [BIN, 'run', service, ...childArgs], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CHINOOK_CHILD: '1' },
+    });
+    children.set(service, child);
+    if (child.pid !== undefined) events.started(service, child.pid);
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream) createInterface({ input: stream }).on('line', (line) => events.output(service, line));
+    }
+    ended.set(
+      service,
+      new Promise((resolve) => {
+        child.once('exit', (code, signal) => {
+          events.exited(service, describeExit(code, signal));
+          resolve();
+        });
+        child.once('error', (error) => {
+          events.exited(service, `could not start: ${error.message}`);
+          resolve();
+        });
+      }),
+    );
+  }
+  return {
+    children,
+    async stop(graceMs = 5000) {
+      for (const child of children.values()) {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      }
+      const timer = setTimeout(() => {
+        for (const child of children.values()) {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        }
+      }, graceMs);
+      await Promise.all(ended.values());
+      clearTimeout(timer);
+    },
+  };
+}
