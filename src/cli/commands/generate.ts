@@ -1,11 +1,285 @@
-import type { Command } from '../command.js';
-import { CliError } from '../cli-error.js';
+/**
+ * `chinook generate`: the file-system edge of code generation. Everything it writes comes
+ * from the pure pipeline in src/codegen/; here we read manifests and OUT, write atomically,
+ * skip unchanged files, remove our own stale files and scaffold handlers once.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkSchemaSupport } from '../../codegen/check-schema-support.js';
+import { createGenerateContext, normalizeGenerateOptions, type GenerateOptions, type GenerateSettings } from '../../codegen/context.js';
+import { SchemaCompileError } from '../../codegen/emit-domains.js';
+import { emitHandlerScaffolds } from '../../codegen/emit-handlers.js';
+import { parseHashLine } from '../../codegen/emit-index.js';
+import type { GeneratedFile } from '../../codegen/emitter.js';
+import { computeInputsHash, computeOutputsHash, generateOutputs } from '../../codegen/generate.js';
+import { isOwnOutput, isUpToDate, planOutputs } from '../../codegen/plan.js';
+import { createSchemaInvalidDiagnostic, type Diagnostic } from '../../manifest/diagnostics.js';
+import { CliError, UsageError } from '../cli-error.js';
+import type { CliContext, Command } from '../command.js';
+import { loadConfig } from '../config.js';
 import { ExitCode } from '../exit-codes.js';
+import { loadSystemFromDir } from '../load-system.js';
+import { oneOf, parseCommandArgs } from '../parse-args.js';
+import { renderDiagnostics, type DiagnosticFormat } from '../render-diagnostics.js';
+
+const usage = 'usage: chinook generate [DIR] [--out OUT] [--check] [--format text|json|github]';
+const FORMATS: readonly DiagnosticFormat[] = ['text', 'json', 'github'];
+
+const help = `${usage}
+
+Validate the manifests under DIR, then write into OUT everything a service author needs:
+per-domain types and compiled validators, the topic map, a typed stub per service,
+graph.md and index.ts. Handler files (\`handlers\` of chinook.config.yaml, default
+\`handlers/\`) are created once from templates/ and never overwritten.
+
+  DIR             manifest folder (default: \`manifests\` of chinook.config.yaml, else \`schemas\`)
+  --out OUT       output folder (default: \`out\` of chinook.config.yaml, else \`generated\`)
+  --check         write nothing; exit 1 listing the files that differ if OUT is stale
+  --format FMT    how problems in the manifests are reported: text (default), json, github
+  -h, --help      show this help
+
+exit codes: 0 written (or up to date), 1 invalid manifests or (with --check) stale output,
+2 usage or I/O error`;
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+function toPosix(path: string): string {
+  return sep === '/' ? path : path.split(sep).join('/');
+}
+
+function readPackageVersion(): string {
+  try {
+    return (createRequire(import.meta.url)(join(PACKAGE_ROOT, 'package.json')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+async function readHandlerTemplate(): Promise<string | undefined> {
+  try {
+    return await readFile(join(PACKAGE_ROOT, 'templates', 'handler.ts.tmpl'), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every *.yaml / *.yml under `dir`, as validate finds them; undefined when the folder is missing (the slow path reports it). */
+async function readManifests(cwd: string, dir: string): Promise<{ path: string; text: string }[] | undefined> {
+  const files: { path: string; text: string }[] = [];
+  const pending = [resolve(cwd, dir)];
+  try {
+    while (pending.length > 0) {
+      const current = pending.pop()!;
+      for (const entry of await readdir(current, { withFileTypes: true })) {
+        const path = join(current, entry.name);
+        if (entry.isDirectory()) pending.push(path);
+        else if (/\.ya?ml$/i.test(entry.name)) files.push({ path: toPosix(relative(cwd, path)), text: await readFile(path, 'utf8') });
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/** Every file under OUT (path relative to OUT → text); dot-folders and node_modules are never ours. */
+async function readOutputFolder(outAbs: string): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith('.') && entry.name !== 'node_modules') await walk(path);
+      } else if (entry.isFile()) {
+        found.set(toPosix(relative(outAbs, path)), await readFile(path, 'utf8'));
+      }
+    }
+  };
+  await walk(outAbs);
+  return found;
+}
+
+/** Temp file in the same folder, then rename: readers never see a half-written file. */
+async function writeAtomically(path: string, content: string, exclusive = false): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, content, 'utf8');
+  if (exclusive) {
+    try {
+      await stat(path);
+      await rm(temp);
+      return;
+    } catch {
+      // absent: ours to create
+    }
+  }
+  await rename(temp, path);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The no-change rerun: when index.ts records the same inputs hash, and the files of
+ * ours now in OUT hash to what it recorded (which catches hand edits, deletions and
+ * extra files), and every handler exists, there is nothing to do: no model is built.
+ */
+async function isFastPathUpToDate(settings: GenerateSettings, outAbs: string, cwd: string, inputsHash: string): Promise<boolean> {
+  let index: string;
+  try {
+    index = await readFile(join(outAbs, 'index.ts'), 'utf8');
+  } catch {
+    return false;
+  }
+  const recorded = parseHashLine(index);
+  if (!recorded || recorded.inputs !== inputsHash) return false;
+  const existing = await readOutputFolder(outAbs);
+  const ours: GeneratedFile[] = [...existing].filter(([path, content]) => isOwnOutput(path, content)).map(([path, content]) => ({ path, content }));
+  if (computeOutputsHash(ours) !== recorded.outputs) return false;
+  let services: string[];
+  try {
+    services = Object.keys((JSON.parse(existing.get('topics.json') ?? '') as { services: object }).services);
+  } catch {
+    return false;
+  }
+  for (const service of services) if (!(await exists(resolve(cwd, settings.handlersDir, `${service}.ts`)))) return false;
+  return true;
+}
+
+function report(ctx: CliContext, format: DiagnosticFormat, diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>, ok: boolean): void {
+  const output = renderDiagnostics(diagnostics, format, sources, { color: ctx.color });
+  if (format === 'text' && !ok) ctx.stderr.write(output);
+  else ctx.stdout.write(output);
+}
 
 export const generateCommand: Command = {
-  summary: '(not implemented yet)',
-  usage: 'usage: chinook generate',
-  async run() {
-    throw new CliError('not implemented yet', ExitCode.failure);
+  summary: 'validate, then write types, validators, topic map and service stubs (--check: verify only)',
+  usage,
+  async run(argv, ctx) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      { out: { type: 'string' }, check: { type: 'boolean' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      usage,
+    );
+    if (values.help) {
+      ctx.stdout.write(help + '\n');
+      return ExitCode.ok;
+    }
+    const format = oneOf('format', values.format, FORMATS, 'text', usage);
+    if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, usage);
+    if (values.out === '') throw new UsageError('--out needs a folder', usage);
+    const config = await loadConfig(ctx.cwd);
+    const dir = positionals[0] ?? config.manifests;
+    const out = values.out ?? config.out;
+    const outAbs = resolve(ctx.cwd, out);
+    const outRel = toPosix(relative(ctx.cwd, outAbs));
+    if (outRel === '' || outRel === '..' || outRel.startsWith('../')) {
+      throw new UsageError(`--out must be a folder inside the current directory (got \`${out}\`)`, usage);
+    }
+    const template = await readHandlerTemplate();
+    const options: GenerateOptions = {
+      system: config.system,
+      out: outRel,
+      manifests: toPosix(relative(ctx.cwd, resolve(ctx.cwd, dir))) || '.',
+      handlers: toPosix(relative(ctx.cwd, resolve(ctx.cwd, config.handlers))) || '.',
+      generatorVersion: readPackageVersion(),
+      ...(config.prefix === undefined ? {} : { prefix: config.prefix }),
+      ...(template === undefined ? {} : { handlerTemplate: template }),
+    };
+    const settings = normalizeGenerateOptions(options);
+    const manifests = await readManifests(ctx.cwd, dir);
+    const inputsHash = manifests === undefined ? undefined : computeInputsHash(settings, manifests);
+    const quiet = format !== 'text';
+    const say = (line: string): void => void (quiet ? ctx.stderr : ctx.stdout).write(line + '\n');
+
+    if (!values.check && inputsHash !== undefined && (await isFastPathUpToDate(settings, outAbs, ctx.cwd, inputsHash))) {
+      if (quiet) report(ctx, format, [], new Map(), true);
+      say(`${outRel}/ is up to date`);
+      return ExitCode.ok;
+    }
+
+    const loaded = await loadSystemFromDir(dir, { cwd: ctx.cwd, system: config.system });
+    if (loaded.model === undefined) {
+      report(ctx, format, loaded.diagnostics, loaded.sources, false);
+      return ExitCode.failure;
+    }
+    const model = loaded.model;
+    const unsupported = checkSchemaSupport(model, loaded.sources);
+    if (unsupported.length > 0) {
+      report(ctx, format, [...loaded.diagnostics, ...unsupported], loaded.sources, false);
+      return ExitCode.failure;
+    }
+    const gctx = createGenerateContext(model, settings);
+    // The loader read the files again; hash what it read, so the record matches the model.
+    const hash = computeInputsHash(settings, [...loaded.sources].map(([path, text]) => ({ path, text })));
+    let files: GeneratedFile[];
+    try {
+      files = await generateOutputs(model, gctx, hash);
+    } catch (error) {
+      if (!(error instanceof SchemaCompileError)) throw error;
+      const diagnostic = createSchemaInvalidDiagnostic(error.domain.location, error.domain.name, error.reason);
+      report(ctx, format, [...loaded.diagnostics, diagnostic], loaded.sources, false);
+      return ExitCode.failure;
+    }
+    if (quiet) report(ctx, format, loaded.diagnostics, loaded.sources, true);
+    else if (loaded.diagnostics.length > 0) report(ctx, format, loaded.diagnostics, loaded.sources, true);
+
+    let existing: Map<string, string>;
+    try {
+      existing = await readOutputFolder(outAbs);
+    } catch (error) {
+      throw new CliError(`cannot read \`${outRel}\`: ${(error as Error).message}`, ExitCode.usage);
+    }
+    const plan = planOutputs(files, existing);
+
+    if (values.check) {
+      if (isUpToDate(plan)) {
+        say(`${outRel}/ is up to date (${files.length} files)`);
+        return ExitCode.ok;
+      }
+      const lines = [
+        ...plan.stale.map((f) => `  differs: ${outRel}/${f.path}`),
+        ...plan.missing.map((f) => `  missing: ${outRel}/${f.path}`),
+        ...plan.extra.map((p) => `  extra:   ${outRel}/${p} (generate would remove it)`),
+      ];
+      ctx.stderr.write(`chinook generate --check: ${outRel}/ is stale; run \`chinook generate\`\n${lines.join('\n')}\n`);
+      return ExitCode.failure;
+    }
+
+    try {
+      for (const file of [...plan.missing, ...plan.stale]) await writeAtomically(join(outAbs, file.path), file.content);
+      for (const path of plan.extra) await rm(join(outAbs, path), { force: true });
+    } catch (error) {
+      throw new CliError(`cannot write \`${outRel}\`: ${(error as Error).message}`, ExitCode.usage);
+    }
+    const created: string[] = [];
+    for (const scaffold of emitHandlerScaffolds(model, gctx)) {
+      const path = resolve(ctx.cwd, scaffold.path);
+      if (await exists(path)) continue;
+      await writeAtomically(path, scaffold.content, true);
+      created.push(scaffold.path);
+    }
+    const written = plan.missing.length + plan.stale.length;
+    say(
+      `${outRel}/: ${written} file${written === 1 ? '' : 's'} written, ${plan.unchanged.length} unchanged, ${plan.extra.length} removed` +
+        (created.length > 0 ? `; new handler${created.length === 1 ? '' : 's'}: ${created.join(', ')}` : ''),
+    );
+    return ExitCode.ok;
   },
 };

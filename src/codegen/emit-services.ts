@@ -1,0 +1,117 @@
+/**
+ * `services/<service>.ts`: the typed stub of each service, built with ts-morph structures
+ * (one print per file, no incremental manipulation, which is what makes ts-morph slow).
+ */
+import { IndentationText, NewLineKind, Project, QuoteKind, StructureKind, type StatementStructures } from 'ts-morph';
+import type { ServiceModel, SystemModel } from '../model/types.js';
+import type { GenerateContext } from './context.js';
+import type { GeneratedFile } from './emitter.js';
+import { quote } from './format.js';
+import { tsHeader } from './header.js';
+
+let sharedProject: Project | undefined;
+
+/** One in-memory project for the process: no file system, no lib files to load. */
+function getProject(): Project {
+  sharedProject ??= new Project({
+    useInMemoryFileSystem: true,
+    skipLoadingLibFiles: true,
+    skipFileDependencyResolution: true,
+    manipulationSettings: {
+      indentationText: IndentationText.TwoSpaces,
+      quoteKind: QuoteKind.Single,
+      newLineKind: NewLineKind.LineFeed,
+      useTrailingCommas: true,
+    },
+  });
+  return sharedProject;
+}
+
+const union = (names: readonly string[]): string => (names.length === 0 ? 'never' : names.map(quote).join(' | '));
+const codeList = (names: readonly string[]): string => (names.length === 0 ? 'nothing' : names.map((n) => `\`${n}\``).join(', '));
+
+function serviceDoc(service: ServiceModel): string {
+  return [
+    `The service \`${service.name}\`.`,
+    '',
+    `- publishes: ${codeList(service.owns)}`,
+    `- waits for (required, present in \`ctx.state\` once started): ${codeList(service.waitsFor)}`,
+    `- also receives (optional, possibly absent): ${codeList(service.optional)}`,
+  ].join('\n');
+}
+
+export function buildServiceStatements(service: ServiceModel, ctx: GenerateContext, sources: readonly string[]): StatementStructures[] {
+  const n = ctx.naming.service(service.name);
+  const watched = [...new Set([...service.owns, ...service.waitsFor, ...service.optional])].sort();
+  return [
+    {
+      kind: StructureKind.ImportDeclaration,
+      leadingTrivia: `${tsHeader(sources)}\n`,
+      moduleSpecifier: ctx.runtimeImport,
+      namedImports: [
+        { name: 'createService' },
+        { name: 'RunOptions', isTypeOnly: true },
+        { name: 'ServiceContext', isTypeOnly: true },
+        { name: 'ServiceHandler', isTypeOnly: true },
+        { name: 'ServiceInstance', isTypeOnly: true },
+        { name: 'ServiceTypes', isTypeOnly: true },
+      ],
+    },
+    {
+      kind: StructureKind.ImportDeclaration,
+      moduleSpecifier: '../system.js',
+      namedImports: [{ name: 'system' }, { name: 'SystemState', isTypeOnly: true }],
+    },
+    {
+      kind: StructureKind.Interface,
+      isExported: true,
+      name: n.types,
+      docs: [`The types of \`${service.name}\`: what it publishes, waits for and watches.\n\n${serviceDoc(service)}`],
+      extends: ['ServiceTypes'],
+      properties: [
+        { name: 'state', type: 'SystemState', isReadonly: true },
+        { name: 'owned', type: union(service.owns), isReadonly: true, docs: ['Domains it publishes.'] },
+        { name: 'required', type: union(service.waitsFor), isReadonly: true, docs: ['Domains it waits for before its first state.'] },
+        { name: 'watched', type: union(watched), isReadonly: true, docs: ['Domains it gets update callbacks for: its own and every dependency.'] },
+      ],
+    },
+    {
+      kind: StructureKind.TypeAlias,
+      isExported: true,
+      name: n.context,
+      docs: [`What a \`${service.name}\` handler gets: the typed system state and a \`publish\` for its own domains.`],
+      type: `ServiceContext<${n.types}>`,
+    },
+    {
+      kind: StructureKind.Interface,
+      isExported: true,
+      name: n.handler,
+      docs: [`Implement this in your handler file.\n\n${serviceDoc(service)}`],
+      extends: [`ServiceHandler<${n.types}>`],
+    },
+    {
+      kind: StructureKind.Function,
+      isExported: true,
+      name: n.create,
+      docs: [`Binds a handler to the bus as \`${service.name}\`; \`start()\` it to run.`],
+      parameters: [
+        { name: 'handler', type: n.handler },
+        { name: 'options', type: 'RunOptions' },
+      ],
+      returnType: `ServiceInstance<${n.types}>`,
+      statements: [`return createService<${n.types}>(system, ${quote(service.name)}, handler, options);`],
+    },
+  ];
+}
+
+export function emitServices(model: SystemModel, ctx: GenerateContext): GeneratedFile[] {
+  const project = getProject();
+  return model.services.map((service) => {
+    const sources = service.owns.map((d) => model.domainsByName.get(d)?.file ?? `${ctx.manifestDir}/`);
+    const path = `services/${ctx.naming.service(service.name).file}.ts`;
+    const file = project.createSourceFile(`/${path}`, { statements: buildServiceStatements(service, ctx, [...new Set(sources)]) }, { overwrite: true });
+    const content = file.getFullText();
+    project.removeSourceFile(file);
+    return { path, content: content.endsWith('\n') ? content : `${content}\n` };
+  });
+}
