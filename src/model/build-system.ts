@@ -57,7 +57,8 @@ export function buildSystem(files: readonly ManifestFile[], options: BuildOption
   const sorted = [...files].sort((a, b) => cmp(a.path, b.path));
   const diagnostics: Diagnostic[] = [];
   const manifests: Manifest[] = [];
-  const ajv = options.ajv ?? createStateAjv();
+  // checkStateSchema runs the meta-schema check itself (to map its errors); compile need not repeat it.
+  const ajv = options.ajv ?? createStateAjv({ validateSchema: false });
   let syntaxErrors = 0;
   // Domains declared in files that do not parse: a dependency on them is not also an error.
   const unparsedDomains = new Set<string>();
