@@ -88,13 +88,25 @@ export class BusError extends Error {
  */
 export function matchesTopic(pattern: string, topic: string): boolean {
   if (topic.charCodeAt(0) === 36 /* $ */ && (pattern.charCodeAt(0) === 43 /* + */ || pattern.charCodeAt(0) === 35) /* # */) return false;
-  const p = pattern.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < p.length; i++) {
-    const part = p[i];
-    if (part === '#') return true;
-    if (i >= t.length) return false;
-    if (part !== '+' && part !== t[i]) return false;
+  // Walks both strings level by level without splitting: this runs for every delivered message.
+  const pl = pattern.length;
+  const tl = topic.length;
+  let pi = 0;
+  let ti = 0;
+  while (pi <= pl) {
+    let pe = pattern.indexOf('/', pi);
+    if (pe < 0) pe = pl;
+    const plen = pe - pi;
+    if (plen === 1 && pattern.charCodeAt(pi) === 35 /* # */) return true;
+    if (ti > tl) return false;
+    let te = topic.indexOf('/', ti);
+    if (te < 0) te = tl;
+    if (!(plen === 1 && pattern.charCodeAt(pi) === 43) /* + */) {
+      if (te - ti !== plen) return false;
+      for (let k = 0; k < plen; k++) if (pattern.charCodeAt(pi + k) !== topic.charCodeAt(ti + k)) return false;
+    }
+    pi = pe + 1;
+    ti = te + 1;
   }
-  return p.length === t.length;
+  return ti > tl;
 }
