@@ -5,7 +5,7 @@
  * mistake does not cascade into `unknown-dependency` errors elsewhere.
  */
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import type { JsonSchema } from '../model/types.js';
+import type { JsonSchema } from './source-location.js';
 import { createManifestInvalidDiagnostic, type Diagnostic, type Span } from './diagnostics.js';
 import { suggestClosest } from './suggest.js';
 import { entriesOf, spanOfNode, type YamlDocument } from './yaml-document.js';

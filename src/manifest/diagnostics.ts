@@ -3,7 +3,7 @@
  * collected and reported together. The sentence is written here, once per code, so the
  * same mistake always reads the same way.
  */
-import type { SourceLocation } from '../model/types.js';
+import type { SourceLocation } from './source-location.js';
 
 /** The closed set of MANIFEST.md's codes. */
 export type DiagnosticCode =

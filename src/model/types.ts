@@ -6,17 +6,9 @@
  * deterministic whatever order the manifest files were read in.
  */
 
-/** A place in a manifest file. `file` is relative to the current directory, with `/` separators. */
-export interface SourceLocation {
-  readonly file: string;
-  /** 1-based. */
-  readonly line: number;
-  /** 1-based. */
-  readonly column: number;
-}
+import type { JsonSchema, SourceLocation } from '../manifest/source-location.js';
 
-/** A JSON Schema object exactly as written in the manifest's `state` (plain JSON data). */
-export type JsonSchema = { readonly [key: string]: unknown };
+export type { JsonSchema, SourceLocation };
 
 export interface DependencyModel {
   /** The domain depended on. */
