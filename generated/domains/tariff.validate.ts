@@ -291,4 +291,4 @@ return errors === 0;
 }
 validate0.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validate: CompiledValidator = validate1;
+export const validate: CompiledValidator = validate0;

@@ -76,13 +76,14 @@ const FORMATS_REQUIRE = /require\("ajv-formats\/dist\/formats"\)\.fullFormats/g;
 
 /** Rewrites ajv's CommonJS output into an ES module importing its helpers from the runtime. */
 export function toEsmValidator(source: string, ctx: GenerateContext, header: string): string {
+  // The root's function is the one ajv exports; others (shared `$defs`) come first or after.
+  const exported = /^export const validate = (validate\d+);$/m.exec(source)?.[1];
+  if (!exported) throw new Error('internal: ajv standalone output exports no validate function');
   let code = source
     .replace(/^"use strict";\n?/, '')
-    .replace(/^export const validate = (validate\d+);\nexport default validate\d+;\n/m, '')
+    .replace(/^export const validate = validate\d+;\nexport default validate\d+;\n/m, '')
     .replace(RUNTIME_REQUIRE, (_m, name: string) => `ajvRuntime.${name}`)
     .replace(FORMATS_REQUIRE, 'ajvRuntime.formats');
-  const exported = /function (validate\d+)\(/.exec(code)?.[1];
-  if (!exported) throw new Error('internal: ajv standalone output has no validate function');
   if (code.includes('require(')) throw new Error(`internal: ajv standalone output still requires a module: ${/require\([^)]*\)/.exec(code)?.[0]}`);
   code = code.trimEnd();
   return [
