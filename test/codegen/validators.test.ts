@@ -44,7 +44,7 @@ const wrongTypes: { sample: unknown; path: string; keyword: string }[] = [
 ];
 
 // Well-typed, but outside what the schema allows: only the validator can tell.
-const base = { items: [], kind: 'catalog', status: 'draft', updated: '2026-11-28T15:00:00Z' } as const;
+const base: Catalog = { items: [], kind: 'catalog', status: 'draft', updated: '2026-11-28T15:00:00Z' };
 const outOfRange: { sample: Catalog; path: string; keyword: string }[] = [
   { sample: { ...base, updated: 'yesterday' }, path: '/updated', keyword: 'format' },
   { sample: { ...base, contact: 'not an email' }, path: '/contact', keyword: 'format' },
