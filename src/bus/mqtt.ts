@@ -208,6 +208,9 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
             );
             return;
           }
+          // Socket errors while the broker is away repeat every reconnect period; the
+          // disconnect event already said it, so only other errors are reported.
+          if (!connected && typeof error.code === 'string') return;
           emit({ type: 'error', error });
         });
         c.connect();
