@@ -208,6 +208,9 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
             );
             return;
           }
+          // After close() the client may still flush (a PINGREQ, a PUBACK) into the ended
+          // socket: "write after end" is the close we asked for, not an error.
+          if (closed) return;
           // Socket errors while the broker is away repeat every reconnect period; the
           // disconnect event already said it, so only other errors are reported.
           if (!connected && typeof error.code === 'string') return;

@@ -116,7 +116,6 @@ async function runInProcess(
       await Promise.all(instances.map((i) => i.stop()));
       return ExitCode.ok;
     }
-    for (const instance of instances) ctx.stderr.write(`${instance.name}: running (epoch ${instance.epoch})\n`);
     const ended = await Promise.race([
       signal.promise.then(() => undefined),
       ...instances.map((i) => i.done.then((reason) => ({ name: i.name, reason }))),

@@ -110,7 +110,7 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
     }
     for (const name of Object.keys(system.domains).sort()) {
       const availability = observer.availability(name);
-      if (lastAvailability.get(name) !== availability) {
+      if ((lastAvailability.get(name) ?? 'missing') !== availability) {
         lastAvailability.set(name, availability);
         const seq = observer.domain(name)?.seq;
         note(`domain ${name} is ${availability}${seq !== undefined ? ` (seq ${seq})` : ''}`);
