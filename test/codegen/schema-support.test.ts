@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { checkSchemaSupport } from '../../src/codegen/check-schema-support.js';
+import { buildSystem } from '../../src/model/build-system.js';
+
+function check(stateYaml: string): { line?: number; column?: number; message: string; code: string }[] {
+  const text = `domain: shapes\nowner: shape-service\nversion: 1\nstate:\n${stateYaml}`;
+  const { model, diagnostics } = buildSystem([{ path: 'm/shapes.yaml', text }], { system: 's', folder: 'm' });
+  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return checkSchemaSupport(model!, new Map([['m/shapes.yaml', text]]));
+}
+
+describe('schema features generate cannot type', () => {
+  it('prefixItems (tuples) is schema-invalid at its key', () => {
+    const found = check(['  type: object', '  properties:', '    point:', '      type: array', '      prefixItems: [{ type: number }, { type: number }]', '      minItems: 2', '      items: false', ''].join('\n'));
+    expect(found).toEqual([expect.objectContaining({ code: 'schema-invalid', line: 9, column: 7 })]);
+    expect(found[0]!.message).toMatch(/prefixItems/);
+  });
+
+  it('keywords next to $ref are schema-invalid at the first of them', () => {
+    const found = check(
+      ['  type: object', '  properties:', '    a:', "      $ref: '#/$defs/A'", '      type: object', '      maxProperties: 3', '  $defs:', '    A: { type: object, properties: { x: { type: string } } }', ''].join('\n'),
+    );
+    expect(found).toEqual([expect.objectContaining({ code: 'schema-invalid', line: 10, column: 7 })]);
+    expect(found[0]!.message).toMatch(/`maxProperties`, `type`/);
+  });
+
+  it('a property named like a keyword is not mistaken for one, and supported schemas give nothing', () => {
+    const found = check(['  type: object', '  properties:', '    prefixItems: { type: string }', '    $anchor: { type: string }', '    title: { type: string }', ''].join('\n'));
+    expect(found).toEqual([]);
+  });
+});
