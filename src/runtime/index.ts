@@ -36,3 +36,5 @@ export { startEmbeddedBroker } from '../bus/embedded-broker.js';
 export type { EmbeddedBroker, EmbeddedBrokerOptions } from '../bus/embedded-broker.js';
 export { ajvRuntime, toValidationIssues } from './ajv-runtime.js';
 export type { CompiledValidator, CompiledValidatorError } from './ajv-runtime.js';
+export { startServiceForTest, startSystemForTest } from './testing.js';
+export type { ServiceEntry, ServiceUnderTest, SystemUnderTest, TestInstances, TestLogEntry, TestOptions, TestSeed, TestSystemState, WaitForOptions } from './testing.js';
