@@ -85,7 +85,7 @@ export function renderConsole(snapshot: ConsoleSnapshot, options: RenderOptions)
   lines.push('');
 
   const nameWidth = Math.max(7, ...snapshot.services.map((x) => x.name.length));
-  lines.push(s('dim', `  ${'SERVICE'.padEnd(nameWidth)}  ${'STATUS'.padEnd(8)}  ${'PID'.padEnd(7)}  OWNS → WAITS FOR`));
+  lines.push(s('dim', `  ${'SERVICE'.padEnd(nameWidth)}  ${'STATUS'.padEnd(9)}  ${'PID'.padEnd(7)}  OWNS → WAITS FOR`));
   for (const row of snapshot.services) {
     const { mark, style } = statusMark[row.status];
     const status = s(style, `${mark} ${row.status.padEnd(7)}`);

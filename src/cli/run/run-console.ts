@@ -21,8 +21,16 @@ export interface ConsoleRun {
 const MAX_EVENTS = 8;
 const REDRAW_MS = 250;
 
-function summarize(state: unknown): string {
-  return JSON.stringify(state) ?? '';
+/** One line a person can read at a glance: `mode=auto rooms[4]`, `battery={percent=58 charging=false}`. */
+export function summarizeState(state: unknown, depth = 0): string {
+  if (Array.isArray(state)) return `[${state.length}]`;
+  if (typeof state !== 'object' || state === null) return JSON.stringify(state) ?? '';
+  const parts = Object.entries(state).map(([key, value]) =>
+    Array.isArray(value) ? `${key}[${value.length}]`
+    : typeof value === 'object' && value !== null ? (depth === 0 ? `${key}={${summarizeState(value, 1)}}` : `${key}={…}`)
+    : `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`,
+  );
+  return parts.join(' ');
 }
 
 /**
@@ -96,7 +104,7 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
           name,
           owner: system.domains[name]!.owner,
           availability: observer.availability(name),
-          ...(d ? { seq: d.seq, ageMs: now - d.receivedAt, summary: summarize(d.state) } : {}),
+          ...(d ? { seq: d.seq, ageMs: now - d.receivedAt, summary: summarizeState(d.state) } : {}),
         };
       });
     return { system: system.system, busUrl: run.url, services, domains, events: [...events], rejected: observer.rejected };
