@@ -1,0 +1,157 @@
+/**
+ * Codegen figures: a cold `chinook generate` of 200 domains against the floor of calling
+ * json-schema-to-typescript and ajv standalone alone on the same schemas with the same
+ * options (what any generator of types + compiled validators must do), and a no-change
+ * rerun against the cold run.
+ *
+ *   node --import tsx bench/codegen.ts [--quick]
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import Ajv2020Module from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import standaloneCodeModule from 'ajv/dist/standalone/index.js';
+import { compile as compileTypes } from 'json-schema-to-typescript';
+import { parse } from 'yaml';
+import { createGenerateContext } from '../src/codegen/context.js';
+import { AJV_OPTIONS, JSTT_OPTIONS } from '../src/codegen/emit-domains.js';
+import { computeInputsHash, generateOutputs } from '../src/codegen/generate.js';
+import { generateCommand } from '../src/cli/commands/generate.js';
+import { buildSystem } from '../src/model/build-system.js';
+
+export interface CodegenRow {
+  name: string;
+  value: number;
+  unit: string;
+  baseline?: { name: string; value: number };
+  ratio?: number;
+}
+
+function unwrap<T>(module: T | { default: T }): T {
+  return typeof module === 'function' ? (module as T) : (module as { default: T }).default;
+}
+const Ajv2020 = unwrap(Ajv2020Module);
+const addFormats = unwrap(addFormatsModule);
+const standaloneCode = unwrap(standaloneCodeModule);
+
+/** `count` domains in count/2 services; each depends on earlier services' domains only (no loop). */
+export function createManifests(count: number): { path: string; text: string }[] {
+  return Array.from({ length: count }, (_, i) => {
+    const deps = [i - 2, i - 7].filter((d) => d >= 0 && Math.floor(d / 2) !== Math.floor(i / 2));
+    const text = [
+      `domain: d${i}`,
+      `owner: svc-${Math.floor(i / 2)}`,
+      'version: 1',
+      `description: Domain number ${i}.`,
+      ...(deps.length > 0 ? ['dependsOn:', ...deps.map((d, k) => (k === 0 ? `  - d${d}` : `  - { domain: d${d}, optional: true }`))] : []),
+      'state:',
+      '  type: object',
+      '  additionalProperties: false',
+      '  required: [items, mode, updated]',
+      '  properties:',
+      '    items: { type: array, items: { $ref: "#/$defs/Item" } }',
+      '    mode: { enum: [off, eco, comfort] }',
+      '    updated: { type: string, format: date-time }',
+      '    note: { type: [string, "null"], maxLength: 200 }',
+      '    counters: { type: object, patternProperties: { "^c_": { type: integer, minimum: 0 } }, additionalProperties: false }',
+      '  $defs:',
+      '    Item:',
+      '      type: object',
+      '      additionalProperties: false',
+      '      required: [id, level]',
+      '      properties:',
+      '        id: { type: string, minLength: 1 }',
+      '        level: { type: integer, minimum: 0, maximum: 100 }',
+      '        price: { oneOf: [{ type: number }, { type: "null" }] }',
+      '',
+    ].join('\n');
+    return { path: `schemas/d${String(i).padStart(4, '0')}.domain.yaml`, text };
+  });
+}
+
+/** The floor: json-schema-to-typescript + ajv standalone per schema, nothing else. */
+async function runFloor(schemas: readonly Record<string, unknown>[]): Promise<void> {
+  for (const [i, schema] of schemas.entries()) {
+    await compileTypes(structuredClone(schema) as never, `D${i}`, JSTT_OPTIONS);
+    const ajv = new Ajv2020(AJV_OPTIONS);
+    addFormats(ajv);
+    standaloneCode(ajv, ajv.compile(schema));
+  }
+}
+
+const sink = new Writable({ write: (_c, _e, done) => done() });
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export async function benchCodegen(options: { quick: boolean }): Promise<CodegenRow[]> {
+  const count = 200;
+  const rounds = options.quick ? 2 : 5;
+  const manifests = createManifests(count);
+  const schemas = manifests.map((m) => (parse(m.text) as { state: Record<string, unknown> }).state);
+  const { model } = buildSystem(manifests, { system: 'bench', folder: 'schemas' });
+  if (!model) throw new Error('bench manifests are invalid');
+  const settings = { system: 'bench' };
+
+  const work = mkdtempSync(join(tmpdir(), 'chinook-bench-codegen-'));
+  mkdirSync(join(work, 'schemas'));
+  for (const m of manifests) writeFileSync(join(work, m.path), m.text);
+  writeFileSync(join(work, 'chinook.config.yaml'), 'system: bench\n');
+  const cli = { cwd: work, env: process.env, stdout: sink, stderr: sink, color: false, debug: false };
+
+  // Warm-up: module loading and JIT are not what is measured.
+  await runFloor(schemas.slice(0, 5));
+  await generateOutputs(model, createGenerateContext(model, settings), 'x');
+
+  const floor: number[] = [];
+  const pipeline: number[] = [];
+  const cold: number[] = [];
+  const rerun: number[] = [];
+  try {
+    for (let r = 0; r < rounds; r++) {
+      floor.push(await time(() => runFloor(schemas)));
+      pipeline.push(
+        await time(async () => {
+          const ctx = createGenerateContext(model, settings);
+          await generateOutputs(model, ctx, computeInputsHash(ctx, manifests));
+        }),
+      );
+      rmSync(join(work, 'generated'), { recursive: true, force: true });
+      rmSync(join(work, 'handlers'), { recursive: true, force: true });
+      cold.push(await time(() => generateCommand.run([], cli)));
+      rerun.push(await time(() => generateCommand.run([], cli)));
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const floorMs = median(floor);
+  const pipelineMs = median(pipeline);
+  const coldMs = median(cold);
+  const rerunMs = median(rerun);
+  const floorName = `json-schema-to-typescript + ajv standalone alone, ${count} schemas`;
+  return [
+    { name: `generate ${count} domains from the model (types, validators, stubs, topics, index)`, value: pipelineMs, unit: 'ms', baseline: { name: floorName, value: floorMs }, ratio: pipelineMs / floorMs },
+    { name: `chinook generate ${count} domains, cold (load + validate + generate + write)`, value: coldMs, unit: 'ms', baseline: { name: floorName, value: floorMs }, ratio: coldMs / floorMs },
+    { name: `chinook generate ${count} domains, no-change rerun`, value: rerunMs, unit: 'ms', baseline: { name: 'the cold run', value: coldMs }, ratio: rerunMs / coldMs },
+  ];
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const rows = await benchCodegen({ quick: process.argv.includes('--quick') });
+  for (const row of rows) {
+    const ratio = row.ratio === undefined ? '' : `  ratio ${row.ratio.toFixed(2)} vs ${row.baseline!.name} (${row.baseline!.value.toFixed(0)} ms)`;
+    console.log(`${row.name}: ${row.value.toFixed(0)} ${row.unit}${ratio}`);
+  }
+}
