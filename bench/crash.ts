@@ -52,43 +52,54 @@ function bury(victim: Victim): void {
   if (victim.child.exitCode === null && victim.child.signalCode === null) victim.child.kill('SIGKILL');
 }
 
-/** ms from the signal to `offline` at a raw subscriber. */
-async function detectRaw(broker: RunningBroker, victim: Victim, signal: Signal, boundMs: number): Promise<number> {
-  const watcher = await connectRawClient(broker.url, { clientId: uniqueId('raw-peer') });
-  try {
-    let online = false;
-    let offlineAt: number | undefined;
-    watcher.onMessage((message) => {
-      const status = (JSON.parse(message.payload.toString('utf8')) as { status?: string }).status;
-      if (status === 'online') online = true;
-      if (status === 'offline' && online) offlineAt ??= nowMs();
-    });
-    await watcher.subscribe(crashTopics(victim.system).victimStatus);
-    await waitUntil(() => online, 10_000, 'the raw victim to be seen online');
-    const t0 = nowMs();
-    victim.child.kill(signal);
-    await waitUntil(() => offlineAt !== undefined, boundMs, `offline after ${signal} (raw)`);
-    return offlineAt! - t0;
-  } finally {
-    bury(victim);
-    await watcher.close();
-  }
+/** A watcher that is ready (it has seen the victim online) and can then time the victim's `offline`. */
+interface Watch {
+  /** Sends the signal and resolves with the ms until `offline` was seen. */
+  kill(signal: Signal, boundMs: number): Promise<number>;
+  close(): Promise<void>;
 }
 
-/** ms from the signal to the Chinook peer seeing the victim `offline`. */
-async function detectChinook(broker: RunningBroker, victim: Victim, signal: Signal, boundMs: number): Promise<number> {
+async function watchRaw(broker: RunningBroker, victim: Victim): Promise<Watch> {
+  const watcher = await connectRawClient(broker.url, { clientId: uniqueId('raw-peer') });
+  let online = false;
+  let offlineAt: number | undefined;
+  watcher.onMessage((message) => {
+    const status = (JSON.parse(message.payload.toString('utf8')) as { status?: string }).status;
+    if (status === 'online') online = true;
+    if (status === 'offline' && online) offlineAt ??= nowMs();
+  });
+  await watcher.subscribe(crashTopics(victim.system).victimStatus);
+  await waitUntil(() => online, 10_000, 'the raw victim to be seen online');
+  return {
+    async kill(signal, boundMs) {
+      const t0 = nowMs();
+      victim.child.kill(signal);
+      await waitUntil(() => offlineAt !== undefined, boundMs, `offline after ${signal} (raw)`);
+      return offlineAt! - t0;
+    },
+    async close() {
+      bury(victim);
+      await watcher.close();
+    },
+  };
+}
+
+async function watchChinook(broker: RunningBroker, victim: Victim): Promise<Watch> {
   const peer = await startChinookService(buildCrashSystem(victim.system), 'peer', {}, broker.url);
-  try {
-    await waitUntil(() => peer.peers()['victim'] === 'online', 10_000, 'the Chinook victim to be seen online');
-    const t0 = nowMs();
-    victim.child.kill(signal);
-    // Polled every millisecond: the resolution is well below what is measured.
-    await waitUntil(() => peer.peers()['victim'] === 'offline', boundMs, `offline after ${signal} (Chinook)`, 1);
-    return nowMs() - t0;
-  } finally {
-    bury(victim);
-    await stopAll([peer]);
-  }
+  await waitUntil(() => peer.peers()['victim'] === 'online', 10_000, 'the Chinook victim to be seen online');
+  return {
+    async kill(signal, boundMs) {
+      const t0 = nowMs();
+      victim.child.kill(signal);
+      // Polled every millisecond: the resolution is well below what is measured.
+      await waitUntil(() => peer.peers()['victim'] === 'offline', boundMs, `offline after ${signal} (Chinook)`, 1);
+      return nowMs() - t0;
+    },
+    async close() {
+      bury(victim);
+      await stopAll([peer]);
+    },
+  };
 }
 
 export async function benchCrash(ctx: BenchContext): Promise<void> {
@@ -108,13 +119,26 @@ export async function benchCrash(ctx: BenchContext): Promise<void> {
         for (let round = 0; round < rounds; round++) {
           ctx.progress(`crash detection (${signal}) via ${label}: round ${round + 1}/${rounds}`);
           const base = { url: broker.url, keepaliveSeconds };
-          // Both victims start together: a child with tsx takes about a second to boot.
+          // Both victims start together (a child with tsx takes about a second to boot) and
+          // are signalled at the same moment: the two detections run side by side.
           const [rawVictim, typedVictim] = await Promise.all([
             hasWill ? spawnVictim({ ...base, mode: 'raw', system: uniqueId('crash-raw') }) : Promise.resolve(undefined),
             spawnVictim({ ...base, mode: 'chinook', system: uniqueId('crash') }),
           ]);
-          if (rawVictim) raw.push(await detectRaw(broker, rawVictim, signal, boundMs));
-          typed.push(await detectChinook(broker, typedVictim, signal, boundMs));
+          const watches: Watch[] = [];
+          try {
+            const rawWatch = rawVictim ? await watchRaw(broker, rawVictim) : undefined;
+            if (rawWatch) watches.push(rawWatch);
+            const typedWatch = await watchChinook(broker, typedVictim);
+            watches.push(typedWatch);
+            const [rawMs, typedMs] = await Promise.all([rawWatch?.kill(signal, boundMs), typedWatch.kill(signal, boundMs)]);
+            if (rawMs !== undefined) raw.push(rawMs);
+            typed.push(typedMs);
+          } finally {
+            if (rawVictim) bury(rawVictim);
+            bury(typedVictim);
+            await Promise.allSettled(watches.map((w) => w.close()));
+          }
           await delay(50);
         }
       } catch (error) {

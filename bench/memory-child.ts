@@ -14,6 +14,9 @@ interface MemoryChildArgs {
   readonly url: string;
   readonly system: string;
   readonly count: number;
+  /** A smaller seeded system joined first, so code, JIT and connection buffers are warm before the first reading. */
+  readonly warmupSystem: string;
+  readonly warmupCount: number;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as MemoryChildArgs;
@@ -28,28 +31,30 @@ async function settle(): Promise<NodeJS.MemoryUsage> {
   return process.memoryUsage();
 }
 
+async function join(system: string, count: number, tag: string): Promise<unknown> {
+  const spec = buildWideSystem({ count, owners: 10, joiners: 1, system });
+  if (args.mode === 'chinook') return startChinookService(spec, 'joiner-0', {}, args.url, { track: false });
+  const held = new Map<string, unknown>();
+  const client = await connectRawClient(args.url, { clientId: `${system}-mem-raw-${tag}-${process.pid}` });
+  client.onMessage((m) => held.set(m.topic, (JSON.parse(m.payload.toString('utf8')) as { state: unknown }).state));
+  const pattern = `${spec.prefix}/state/+`;
+  await client.subscribe(pattern);
+  if (client.readRetained) await client.readRetained(pattern);
+  await waitUntil(() => held.size === count, 30_000, 'all domains', 5);
+  return [client, held];
+}
+
 try {
-  const spec = buildWideSystem({ count: args.count, owners: 10, joiners: 1, system: args.system });
+  const warm = await join(args.warmupSystem, args.warmupCount, 'warm');
   const before = await settle();
-  let keep: unknown;
-  if (args.mode === 'raw') {
-    const held = new Map<string, unknown>();
-    const client = await connectRawClient(args.url, { clientId: `${args.system}-mem-raw-${process.pid}` });
-    client.onMessage((m) => held.set(m.topic, (JSON.parse(m.payload.toString('utf8')) as { state: unknown }).state));
-    const pattern = `${spec.prefix}/state/+`;
-    await client.subscribe(pattern);
-    if (client.readRetained) await client.readRetained(pattern);
-    await waitUntil(() => held.size === args.count, 30_000, 'all domains', 5);
-    keep = [client, held];
-  } else {
-    keep = await startChinookService(spec, 'joiner-0', {}, args.url, { track: false });
-  }
+  // Only the second join is measured: its connection and its N states.
+  const keep = await join(args.system, args.count, 'measured');
   const after = await settle();
   process.send?.({
     type: 'result',
     heapBytes: after.heapUsed + after.external - (before.heapUsed + before.external),
     rssBytes: after.rss - before.rss,
-    held: keep !== undefined,
+    held: keep !== undefined && warm !== undefined,
   });
 } catch (error) {
   process.send?.({ type: 'error', message: error instanceof Error ? error.message : String(error) });

@@ -2,7 +2,8 @@
  * Scenario 5: memory. The resident cost of the local state of N domains (~600-byte
  * states) in a Chinook service, against a raw client keeping JSON.parse'd states in a Map,
  * and against the bytes of the states' JSON. Measured in child processes (--expose-gc) on
- * the first broker, which holds the retained state.
+ * mosquitto (else the first broker). Each child first joins a small warm-up system, so
+ * code, JIT and connection buffers are not counted; then it joins the measured one.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { brokerLabel, type BenchContext } from './lib/context.js';
 import { trackChild, withTimeout } from './lib/processes.js';
 import { compareRow } from './lib/report.js';
 import { median } from './lib/stats.js';
-import { seedWideSystem } from './lib/seed.js';
+import { seedWideSystem, type SeededSystem } from './lib/seed.js';
 
 const childScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'memory-child.ts');
 
@@ -20,9 +21,9 @@ interface Reading {
   readonly rssBytes: number;
 }
 
-async function measureInChild(mode: 'raw' | 'chinook', url: string, system: string, count: number): Promise<Reading> {
+async function measureInChild(mode: 'raw' | 'chinook', url: string, system: string, count: number, warmup: SeededSystem): Promise<Reading> {
   const child = trackChild(
-    spawn(process.execPath, ['--expose-gc', '--import', 'tsx', childScript, JSON.stringify({ mode, url, system, count })], {
+    spawn(process.execPath, ['--expose-gc', '--import', 'tsx', childScript, JSON.stringify({ mode, url, system, count, warmupSystem: warmup.spec.system, warmupCount: warmup.count })], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );
@@ -51,13 +52,14 @@ export async function benchMemory(ctx: BenchContext): Promise<void> {
   const scenario = 'memory';
   ctx.progress(`memory of ${count} domains via ${brokerLabel(broker.kind)}: seeding`);
   const seeded = await seedWideSystem(broker.url, count);
+  const warmup = await seedWideSystem(broker.url, 50);
   const system = seeded.spec.system;
   const raw: Reading[] = [];
   const typed: Reading[] = [];
   for (let round = 0; round < rounds; round++) {
     ctx.progress(`memory: round ${round + 1}/${rounds}`);
-    raw.push(await measureInChild('raw', broker.url, system, count));
-    typed.push(await measureInChild('chinook', broker.url, system, count));
+    raw.push(await measureInChild('raw', broker.url, system, count, warmup));
+    typed.push(await measureInChild('chinook', broker.url, system, count, warmup));
   }
   const typedHeap = median(typed.map((r) => r.heapBytes));
   const rawHeap = median(raw.map((r) => r.heapBytes));

@@ -4,7 +4,8 @@
  * embedded aedes broker that `chinook run` starts by itself.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -78,8 +79,14 @@ export function readRedisVersion(binary: string): string {
 }
 
 export function readAedesVersion(): string {
-  const found = spawnSync(process.execPath, ['-p', "require('aedes/package.json').version"], { encoding: 'utf8' });
-  return found.stdout.trim() || 'unknown';
+  try {
+    // aedes' `exports` hides package.json from require(): read it next to the resolved entry.
+    const entry = createRequire(import.meta.url).resolve('aedes');
+    const pkg = JSON.parse(readFileSync(path.join(path.dirname(entry), 'package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 export async function startMosquitto(): Promise<RunningBroker> {
