@@ -47,8 +47,8 @@ describe('npm run bench -- --quick', () => {
       for (const scenario of ['update', 'late-join', 'fan-out', 'crash']) {
         expect([...scenarios].some((s) => s?.startsWith(`${scenario}/${kind}`)), `${scenario} on ${kind}`).toBe(true);
       }
-      // throughput, p50 and p99 per broker; both crash kinds per broker.
-      expect(results.rows.filter((r) => r.scenario === `update/${kind}`)).toHaveLength(3);
+      // throughput (against raw, and raw with its own echo), p50 and p99 per broker; both crash kinds per broker.
+      expect(results.rows.filter((r) => r.scenario === `update/${kind}`)).toHaveLength(4);
       expect(results.rows.filter((r) => r.scenario?.startsWith(`crash/${kind}/`))).toHaveLength(2);
     }
     for (const scenario of ['memory', 'toolchain', 'codegen']) expect(scenarios.has(scenario), scenario).toBe(true);
