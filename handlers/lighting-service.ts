@@ -36,6 +36,7 @@ async function publishIfChanged(ctx: LightingServiceContext): Promise<void> {
 
 export default {
   async onStart(ctx) {
+    last = '';
     await publishIfChanged(ctx);
   },
   onUpdate: {
