@@ -5,7 +5,6 @@
  * It does not speak MQTT 5: clients use protocol 4 against it.
  */
 import net from 'node:net';
-import { Aedes } from 'aedes';
 
 export interface EmbeddedBroker {
   /** `mqtt://host:port` */
@@ -25,6 +24,8 @@ export interface EmbeddedBrokerOptions {
 
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = options.host ?? '127.0.0.1';
+  // Loaded on first use: importing chinook/runtime must not pay for the broker.
+  const { Aedes } = await import('aedes');
   const aedes = await Aedes.createBroker();
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {

@@ -13,7 +13,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { MqttClient, type IClientOptions, type IPublishPacket } from 'mqtt';
+import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { BusError, type Bus, type BusEvent, type BusMessage, type BusOptions, type PublishOptions } from './bus.js';
 
 /** TLS settings passed through to `tls.connect` for `mqtts://`. */
@@ -160,10 +160,14 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
 
   return {
     kind: 'mqtt',
-    connect() {
-      if (closed) return Promise.reject(new BusError('the bus was closed', 'bus-closed'));
-      if (client) return Promise.resolve();
-      const c = new MqttClient(buildStream, clientOptions);
+    async connect() {
+      if (closed) throw new BusError('the bus was closed', 'bus-closed');
+      if (client) return;
+      // Loaded on first use: importing chinook/runtime must not pay for every adapter.
+      const { MqttClient: Client } = await import('mqtt');
+      if (client) return;
+      if (closed) throw new BusError('the bus was closed', 'bus-closed');
+      const c = new Client(buildStream, clientOptions);
       client = c;
       c.on('message', onMessage);
       return new Promise<void>((resolve, reject) => {

@@ -21,7 +21,7 @@
  * MQTT wildcards map to Redis globs: `+` → `*` and a trailing `#` → `*` (the parent topic
  * included). A glob `*` also crosses `/`, so every delivery is checked with `matchesTopic`.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { BusError, matchesTopic, type Bus, type BusEvent, type BusMessage, type BusOptions, type PublishOptions } from './bus.js';
 
 export interface RedisBusOptions extends BusOptions {
@@ -312,11 +312,15 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
     async connect() {
       if (closed) throw new BusError('the bus was closed', 'bus-closed');
       if (cmd) return;
-      const c = new Redis(url, redisOptions) as ChinookRedis;
+      // Loaded on first use: importing chinook/runtime must not pay for every adapter.
+      const { Redis: Client } = await import('ioredis');
+      if (cmd) return;
+      if (closed) throw new BusError('the bus was closed', 'bus-closed');
+      const c = new Client(url, redisOptions) as ChinookRedis;
       c.defineCommand('chinookPublishRetained', { numberOfKeys: 1, lua: PUBLISH_RETAINED });
       c.defineCommand('chinookKeepAlive', { numberOfKeys: 2, lua: KEEP_ALIVE });
       c.defineCommand('chinookFireWill', { numberOfKeys: 2, lua: FIRE_WILL });
-      const s = new Redis(url, redisOptions);
+      const s = new Client(url, redisOptions);
       cmd = c;
       sub = s;
       wire(c, s);
