@@ -49,13 +49,15 @@ function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
+/**
+ * Exactly CLI.md's form, `::error file=…,line=…,col=…::message`: no further properties
+ * (endColumn, title), so that scripts matching that form keep working. The code leads the message.
+ */
 function renderGithub(d: Diagnostic): string {
   const props = [`file=${escapeProperty(d.file)}`];
   if (d.line !== undefined) props.push(`line=${d.line}`);
   if (d.column !== undefined) props.push(`col=${d.column}`);
-  if (d.endColumn !== undefined) props.push(`endColumn=${d.endColumn}`);
-  props.push(`title=${escapeProperty(`chinook ${d.code}`)}`);
-  const message = d.hint === undefined ? d.message : `${d.message}\n${d.hint}`;
+  const message = `${d.code}: ${d.message}${d.hint === undefined ? '' : `\n${d.hint}`}`;
   return `::${d.severity} ${props.join(',')}::${escapeData(message)}\n`;
 }
 

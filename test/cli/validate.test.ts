@@ -62,7 +62,7 @@ describe('chinook validate (the built CLI, as a child process)', () => {
     const run = runCli(['validate', 'unknown-dependency', '--format', 'github']);
     expect(run.status).toBe(1);
     expect(run.stdout).toBe(
-      '::error file=unknown-dependency/climate.domain.yaml,line=5,col=5,endColumn=9,title=chinook unknown-dependency::`climate` depends on `powr`, which no manifest declares%0Adid you mean `power`?\n',
+      '::error file=unknown-dependency/climate.domain.yaml,line=5,col=5::unknown-dependency: `climate` depends on `powr`, which no manifest declares%0Adid you mean `power`?\n',
     );
   });
 
