@@ -49,6 +49,9 @@ const DEFAULT_REPORT_INTERVAL_MS = 10_000;
 const SYNC_TIMEOUT_MS = 2_000;
 /** How long a stop waits for `offline` to be accepted by a bus that is down. */
 const OFFLINE_PUBLISH_TIMEOUT_MS = 2_000;
+/** Own payloads remembered per owned domain until their echo comes back (bounded: echoes can be lost). */
+const MAX_PENDING_ECHOES = 4_096;
+const MAX_PENDING_ECHO_BYTES = 16 * 1024 * 1024;
 
 type Callback = (...args: never[]) => unknown;
 
@@ -64,6 +67,19 @@ interface MutableCounters {
   published: number;
   duplicates: number;
   rejected: { [reason in RejectReason]?: number };
+}
+
+/**
+ * The payloads an owner published on one of its domains and has not yet seen come back
+ * from the bus, oldest first. The broker delivers one publisher's messages in order, so an
+ * echo is (nearly always) the head; recognising it by its bytes spares the JSON.parse of
+ * a message whose content is already applied.
+ */
+interface EchoQueue {
+  readonly items: Buffer[];
+  /** Index of the oldest pending payload in `items`. */
+  head: number;
+  bytes: number;
 }
 
 interface ReportWindow {
@@ -125,6 +141,8 @@ export function createService<T extends ServiceTypes>(
     if (entry === undefined) throw new Error(`service "${service}" owns "${domain}", which is not a domain of the system`);
     owned.set(domain, entry);
   }
+  const echoQueues = new Map<DomainEntry, EchoQueue>();
+  for (const entry of owned.values()) echoQueues.set(entry, { items: [], head: 0, bytes: 0 });
   for (const domain of [...required, ...serviceSpec.optional]) {
     if (!store.domains.has(domain)) throw new Error(`service "${service}" depends on "${domain}", which is not a domain of the system`);
   }
@@ -156,6 +174,8 @@ export function createService<T extends ServiceTypes>(
   let wake: (() => void) | undefined;
   let ownOnlineEcho: (() => void) | undefined;
   let onlineEpochSent = -1;
+  /** The bus honours noLocal on the state subscription: own publishes never come back, so none is remembered. */
+  let echoesSuppressed = false;
 
   const report = (event: RuntimeLogEvent): void => {
     try {
@@ -248,6 +268,53 @@ export function createService<T extends ServiceTypes>(
 
   // ── Receive path ────────────────────────────────────────────────────────────
 
+  const rememberEcho = (entry: DomainEntry, payload: Buffer): void => {
+    const queue = echoQueues.get(entry)!;
+    queue.items.push(payload);
+    queue.bytes += payload.byteLength;
+    while (queue.items.length - queue.head > MAX_PENDING_ECHOES || queue.bytes > MAX_PENDING_ECHO_BYTES) {
+      queue.bytes -= queue.items[queue.head]!.byteLength;
+      queue.items[queue.head++] = undefined as unknown as Buffer;
+    }
+    compactEchoQueue(queue);
+  };
+
+  const compactEchoQueue = (queue: EchoQueue): void => {
+    // Amortised O(1): the consumed prefix is cut once it is as long as what is left.
+    if (queue.head >= 64 && queue.head * 2 >= queue.items.length) {
+      queue.items.splice(0, queue.head);
+      queue.head = 0;
+    }
+  };
+
+  /**
+   * Is this payload, received on an owned domain's topic, the echo of one of our own
+   * publishes? Only while the store still holds our epoch for the domain: then the full
+   * decode would call the echo a duplicate too (same epoch, seq not after the applied one).
+   * Publishes whose echo was skipped (lost across a reconnect) are dropped from the queue.
+   */
+  const takeOwnEcho = (entry: DomainEntry, payload: Buffer): boolean => {
+    const queue = echoQueues.get(entry);
+    if (queue === undefined || queue.items.length === queue.head || entry.epoch !== epoch || payload.byteLength > maxPayloadBytes) return false;
+    const items = queue.items;
+    for (let i = queue.head; i < items.length; i++) {
+      if (!items[i]!.equals(payload)) continue;
+      for (let k = queue.head; k <= i; k++) {
+        queue.bytes -= items[k]!.byteLength;
+        items[k] = undefined as unknown as Buffer;
+      }
+      queue.head = i + 1;
+      if (queue.head === items.length) {
+        items.length = 0;
+        queue.head = 0;
+      } else {
+        compactEchoQueue(queue);
+      }
+      return true;
+    }
+    return false;
+  };
+
   const receiveState = (entry: DomainEntry | undefined, topic: string, domain: string, payload: Buffer): void => {
     const result = decodeEnvelope(payload, domain, entry, maxPayloadBytes);
     if (!result.ok) {
@@ -304,7 +371,10 @@ export function createService<T extends ServiceTypes>(
       counters.received++;
       const topic = message.topic;
       const entry = store.byTopic.get(topic);
-      if (entry !== undefined) receiveState(entry, topic, entry.name, message.payload);
+      if (entry !== undefined) {
+        if (entry.ownEpoch >= 0 && takeOwnEcho(entry, message.payload)) counters.duplicates++;
+        else receiveState(entry, topic, entry.name, message.payload);
+      }
       else if (topic.startsWith(statePrefix)) receiveState(undefined, topic, topic.slice(statePrefix.length), message.payload);
       else if (topic.startsWith(statusPrefix)) receiveStatus(topic, message.payload);
     } catch (error) {
@@ -413,6 +483,8 @@ export function createService<T extends ServiceTypes>(
     const payload = encodeEnvelope({ domain: entry.name, owner: service, version: entry.spec.version, epoch, seq, time, state });
     store.apply(entry, state, epoch, seq, time);
     notifyUpdated(entry, true);
+    // Before publishing: an in-process bus may deliver the echo during the call.
+    if (!echoesSuppressed) rememberEcho(entry, payload);
     await bus!.publish(entry.spec.topic, payload, { retain: true });
     counters.published++;
   };
