@@ -47,9 +47,23 @@ export interface PublishOptions {
   readonly retain: boolean;
 }
 
+export interface SubscribeOptions {
+  /**
+   * Do not deliver messages this connection published itself (MQTT 5 "No Local"). A hint:
+   * adapters that cannot honour it ignore it and deliver own messages as usual (see
+   * `Bus.honoursNoLocal`), so a subscriber must still cope with its own messages.
+   */
+  readonly noLocal?: boolean;
+}
+
 export interface Bus {
   /** `mqtt`, `redis`, `memory`: for logs and benchmarks. */
   readonly kind: string;
+  /**
+   * True when `subscribe(pattern, { noLocal: true })` keeps this connection's own messages
+   * from coming back (MQTT 5). Absent or false: they come back whatever the option says.
+   */
+  readonly honoursNoLocal?: boolean;
   /** Resolves once connected; rejects with a BusError if the first connection fails. */
   connect(): Promise<void>;
   /** QoS 1 (at least once) where the bus has QoS. Resolves when the bus accepted it. */
@@ -57,8 +71,9 @@ export interface Bus {
   /**
    * Subscribe to an MQTT-style pattern. Retained messages matching it are delivered
    * (with `retained: true`) after this resolves or during it; subscriptions survive reconnects.
+   * `options.noLocal` (MQTT 5 only; ignored elsewhere): see SubscribeOptions.
    */
-  subscribe(pattern: string): Promise<void>;
+  subscribe(pattern: string, options?: SubscribeOptions): Promise<void>;
   /** Register a message listener; returns a function that removes it. */
   onMessage(listener: (message: BusMessage) => void): () => void;
   /** Register a connection-event listener; returns a function that removes it. */

@@ -14,7 +14,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
-import { BusError, type Bus, type BusEvent, type BusMessage, type BusOptions, type PublishOptions } from './bus.js';
+import { BusError, type Bus, type BusEvent, type BusMessage, type BusOptions, type PublishOptions, type SubscribeOptions } from './bus.js';
 
 /** TLS settings passed through to `tls.connect` for `mqtts://`. */
 export interface MqttTlsOptions {
@@ -160,6 +160,8 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
 
   return {
     kind: 'mqtt',
+    // MQTT 3.1.1 has no subscription options: own messages always come back there.
+    honoursNoLocal: protocolVersion === 5,
     async connect() {
       if (closed) throw new BusError('the bus was closed', 'bus-closed');
       if (client) return;
@@ -231,12 +233,13 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
         throw new BusError(`publish on ${topic} failed: ${(error as Error).message}`, closed ? 'bus-closed' : 'bus-refused', { cause: error });
       }
     },
-    async subscribe(pattern: string) {
+    async subscribe(pattern: string, subscribeOptions?: SubscribeOptions) {
       if (!client || closed) throw new BusError(`cannot subscribe to ${pattern}: the bus is ${closed ? 'closed' : 'not connected'}`, 'bus-closed');
       if (patterns.has(pattern)) return;
       patterns.add(pattern);
-      // While offline, mqtt.js queues the SUBSCRIBE and replays it on reconnect.
-      const granted = await client.subscribeAsync(pattern, { qos: 1 });
+      // While offline, mqtt.js queues the SUBSCRIBE and replays it (options included) on reconnect.
+      const noLocal = protocolVersion === 5 && subscribeOptions?.noLocal === true;
+      const granted = await client.subscribeAsync(pattern, noLocal ? { qos: 1, nl: true } : { qos: 1 });
       const refused = granted.find((g) => g.qos === 128 || g.qos > 2);
       if (refused) throw new BusError(`the broker refused the subscription to ${pattern}`, 'bus-refused');
     },

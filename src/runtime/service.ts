@@ -571,7 +571,9 @@ export function createService<T extends ServiceTypes>(
       throw new ServiceStartError(`${service}: the bus is unreachable: ${message}`, reason, { cause: error });
     }
     if (stopPromise) throw stoppedEarly();
-    await bus.subscribe(`${statePrefix}+`);
+    // Own publishes are applied locally at once: their echoes are not needed (MQTT 5 No Local).
+    echoesSuppressed = bus.honoursNoLocal === true;
+    await bus.subscribe(`${statePrefix}+`, { noLocal: true });
     await bus.subscribe(`${statusPrefix}+`);
     // The echo of our own `online` comes after the retained messages the subscriptions brought.
     const echoed = new Promise<void>((resolve) => {

@@ -50,6 +50,7 @@ for (const protocolVersion of [4, 5] as const) {
         restartServer: () => server.restart(),
         url,
         keepaliveSeconds: 2,
+        noLocal: protocolVersion === 5,
         stop: () => server.stop(),
       };
     });

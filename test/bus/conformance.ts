@@ -16,6 +16,8 @@ export interface BusTarget {
   readonly url?: string;
   /** Keepalive to use for liveness (seconds); small so tests of crash detection are quick. */
   readonly keepaliveSeconds: number;
+  /** The bus must honour `subscribe(…, { noLocal: true })` (MQTT 5); default false: it may ignore it. */
+  readonly noLocal?: boolean;
   stop(): Promise<void>;
 }
 
@@ -123,6 +125,24 @@ export function defineBusConformance(start: () => Promise<BusTarget>): void {
     );
     await until(() => got.length >= 500, '500 messages');
     expect(got.map((m) => Number(m.payload.toString()))).toEqual(Array.from({ length: 500 }, (_, i) => i));
+  });
+
+  it('noLocal: honoured, a connection does not get its own messages back but gets everyone else\'s; otherwise ignored', async () => {
+    const p = prefix();
+    const self = await connected();
+    expect(self.honoursNoLocal === true).toBe(target.noLocal === true);
+    const other = await connected();
+    const got = collect(self);
+    await self.subscribe(`${p}/state/+`, { noLocal: true });
+    await self.subscribe(`${p}/marker`);
+    await self.publish(`${p}/state/own`, Buffer.from('mine'), { retain: false });
+    // One publisher's messages arrive in order: once its marker is here, its own state message would have been too.
+    await self.publish(`${p}/marker`, Buffer.from('end'), { retain: false });
+    await other.publish(`${p}/state/peer`, Buffer.from('theirs'), { retain: false });
+    await until(() => got.some((m) => m.topic === `${p}/marker`) && got.some((m) => m.topic === `${p}/state/peer`), 'the marker and the other client\'s message');
+    const own = got.filter((m) => m.topic === `${p}/state/own`);
+    expect(own).toHaveLength(target.noLocal === true ? 0 : 1);
+    expect(got.find((m) => m.topic === `${p}/state/peer`)!.payload.toString()).toBe('theirs');
   });
 
   it('subscribe-then-read: a joiner during a stream of updates misses none after its first and sees none live twice', async () => {

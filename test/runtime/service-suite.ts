@@ -306,7 +306,8 @@ export function defineServiceBehaviour(start: () => Promise<RuntimeTarget>): voi
     expect(seen).toEqual([1, 2, 3]);
     expect(power.events.find((e) => e.type === 'handler-error')).toMatchObject({ callback: 'onUpdate.power' });
     expect(power.instance.phase()).toBe('running');
-    await waitFor(() => power.instance.counters().duplicates >= 3, 'own echoes dropped as duplicates');
+    // MQTT 5: the state subscription is No Local, own publishes never come back; elsewhere their echoes are dropped.
+    if (power.bus().honoursNoLocal !== true) await waitFor(() => power.instance.counters().duplicates >= 3, 'own echoes dropped as duplicates');
     expect(power.instance.counters().rejected).toEqual({});
   });
 
