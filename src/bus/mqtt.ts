@@ -87,6 +87,33 @@ function classifyConnectError(error: Error & { code?: unknown }): BusError['code
   return typeof error.code === 'number' ? 'bus-refused' : 'bus-unreachable';
 }
 
+/**
+ * Coalesce the packets written during one turn of the event loop into one syscall.
+ * mqtt-packet corks the socket per packet and uncorks it on the next tick, so packets
+ * written from separate callbacks (the PUBACK of each received message, each publish a
+ * handler makes in reaction) each cost a `writev` — a third of a busy service's CPU time.
+ * Holding one extra cork until `setImmediate` (after the I/O callbacks of this turn, never
+ * later than the next turn) lets them leave together. Ordering is unchanged; `end()`
+ * uncorks fully, and a destroyed socket drops its buffer either way.
+ */
+function coalesceWrites(socket: net.Socket): net.Socket {
+  let held = false;
+  const cork = socket.cork;
+  const release = (): void => {
+    held = false;
+    socket.uncork();
+  };
+  socket.cork = function corkUntilImmediate(this: net.Socket): void {
+    if (!held) {
+      held = true;
+      cork.call(this);
+      setImmediate(release);
+    }
+    cork.call(this);
+  };
+  return socket;
+}
+
 export function createMqttBus(url: string, options: MqttBusOptions): Bus {
   const target = parseMqttUrl(url);
   const protocolVersion = options.protocolVersion ?? target.protocolVersion ?? 4;
@@ -108,9 +135,9 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
         rejectUnauthorized: tlsOptions.rejectUnauthorized ?? true,
       });
       socket.setNoDelay(true);
-      return socket;
+      return coalesceWrites(socket);
     }
-    return net.createConnection({ host: target.host, port: target.port, noDelay: true });
+    return coalesceWrites(net.createConnection({ host: target.host, port: target.port, noDelay: true }));
   };
 
   const clientOptions: IClientOptions = {
