@@ -1,6 +1,7 @@
 /** The file-system edge of manifest loading: find, read, then hand texts to the pure builder. */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
+import type { StateSchemaCompiler } from '../manifest/compile-state-schema.js';
 import type { Diagnostic } from '../manifest/diagnostics.js';
 import { buildSystem, type BuildResult } from '../model/build-system.js';
 import type { SystemModel } from '../model/types.js';
@@ -40,7 +41,7 @@ async function findManifestFiles(dir: string): Promise<string[]> {
   });
 }
 
-export async function loadSystemFromDir(dir: string, ctx: { cwd: string; system: string }): Promise<LoadedSystem> {
+export async function loadSystemFromDir(dir: string, ctx: { cwd: string; system: string; compiler?: StateSchemaCompiler }): Promise<LoadedSystem> {
   const absolute = resolve(ctx.cwd, dir);
   const folder = toPosix(relative(ctx.cwd, absolute)) || '.';
   let info;
@@ -65,6 +66,6 @@ export async function loadSystemFromDir(dir: string, ctx: { cwd: string; system:
       throw new CliError(`cannot read \`${rel}\`: ${(error as Error).message}`, ExitCode.usage);
     }
   }
-  const build = buildSystem(files, { system: ctx.system, folder });
+  const build = buildSystem(files, { system: ctx.system, folder, ...(ctx.compiler === undefined ? {} : { compiler: ctx.compiler }) });
   return { model: build.model, diagnostics: build.diagnostics, sources: new Map(files.map((f) => [f.path, f.text])), build };
 }

@@ -1,6 +1,7 @@
 /**
  * The one generate context: options normalised once and passed to every emitter.
  */
+import { createStateSchemaCompiler, type StateSchemaCompiler } from '../manifest/compile-state-schema.js';
 import type { SystemModel } from '../model/types.js';
 import { createNaming, type Naming } from './names.js';
 
@@ -41,6 +42,8 @@ export interface GenerateSettings {
 
 export interface GenerateContext extends GenerateSettings {
   readonly naming: Naming;
+  /** Compiles the state schemas; the one `buildSystem` used, so each schema compiles once. */
+  readonly compiler: StateSchemaCompiler;
 }
 
 export const DEFAULT_HANDLER_TEMPLATE = [
@@ -74,7 +77,8 @@ export function normalizeGenerateOptions(options: GenerateOptions): GenerateSett
   };
 }
 
-export function createGenerateContext(model: SystemModel, options: GenerateOptions | GenerateSettings): GenerateContext {
+/** Pass the `compiler` given to `buildSystem` to reuse its compiled validators (a fresh one compiles them again). */
+export function createGenerateContext(model: SystemModel, options: GenerateOptions | GenerateSettings, compiler: StateSchemaCompiler = createStateSchemaCompiler()): GenerateContext {
   const settings = 'outDir' in options ? options : normalizeGenerateOptions(options);
-  return { ...settings, naming: createNaming(model) };
+  return { ...settings, naming: createNaming(model), compiler };
 }

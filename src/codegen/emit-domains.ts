@@ -3,10 +3,9 @@
  * typed guard, an explainer and the `DomainSpec`) and `domains/<domain>.validate.ts` (ajv
  * standalone code compiled now, so nothing compiles a schema at run time).
  */
-import Ajv2020Module from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
 import standaloneCodeModule from 'ajv/dist/standalone/index.js';
 import { compile as compileTypes } from 'json-schema-to-typescript';
+import { STATE_COMPILE_OPTIONS, type StateSchemaCompiler } from '../manifest/compile-state-schema.js';
 import type { DomainModel, SystemModel } from '../model/types.js';
 import type { GenerateContext } from './context.js';
 import type { GeneratedFile } from './emitter.js';
@@ -18,8 +17,6 @@ import { mapSchema } from './schema-walk.js';
 function unwrap<T>(module: T | { default: T }): T {
   return typeof module === 'function' ? (module as T) : (module as { default: T }).default;
 }
-const Ajv2020 = unwrap(Ajv2020Module);
-const addFormats = unwrap(addFormatsModule);
 const standaloneCode = unwrap(standaloneCodeModule);
 
 /** ajv could not compile a schema the model accepted: reported as `schema-invalid`, never a crash. */
@@ -33,16 +30,8 @@ export class SchemaCompileError extends Error {
   }
 }
 
-/** The ajv options MANIFEST.md validates with, plus what standalone ESM code needs. */
-export const AJV_OPTIONS = {
-  strict: true,
-  allowUnionTypes: true,
-  allErrors: true,
-  // The model has already been validated against the meta-schema; compiling it again per
-  // fresh instance would cost ~10 ms a domain.
-  validateSchema: false,
-  code: { source: true, esm: true, lines: true },
-} as const;
+/** The ajv options MANIFEST.md validates with, plus what standalone ESM code needs (validation compiles with them too). */
+export const AJV_OPTIONS = STATE_COMPILE_OPTIONS;
 
 /** json-schema-to-typescript options: no `any`, no prettier (formatting is ours), no I/O. */
 export const JSTT_OPTIONS = {
@@ -59,16 +48,15 @@ export const JSTT_OPTIONS = {
 } as const;
 
 /**
- * Compiles one schema with a fresh ajv instance, so identifiers in the output
- * (`validate10`, `schema11`…) depend on this domain alone and adding a domain never
- * changes another domain's file.
+ * Standalone code for one schema. The compiler gives each schema its own ajv instance, so
+ * identifiers in the output (`validate10`, `schema11`…) depend on this domain alone; it
+ * has usually compiled this very schema object already, during validation.
  */
-export function compileValidatorSource(schema: object): string {
-  const ajv = new Ajv2020(AJV_OPTIONS);
-  addFormats(ajv);
-  const { $id: _ignored, ...rest } = schema as { $id?: unknown };
-  void _ignored;
-  return standaloneCode(ajv, ajv.compile(rest));
+export function compileValidatorSource(schema: object, compiler: StateSchemaCompiler): string {
+  // A root `$id` would only name the schema in ajv's registry: not part of the output.
+  const compilable = '$id' in schema ? (({ $id: _ignored, ...rest }) => rest)(schema as { $id?: unknown }) : schema;
+  const { ajv, validate } = compiler.compile(compilable);
+  return standaloneCode(ajv, validate);
 }
 
 const RUNTIME_REQUIRE = /require\("ajv\/dist\/runtime\/([a-z0-9_]+)"\)\.default/g;
@@ -175,7 +163,7 @@ export async function emitDomain(domain: DomainModel, ctx: GenerateContext): Pro
   ].join('\n');
   let source: string;
   try {
-    source = compileValidatorSource(domain.state);
+    source = compileValidatorSource(domain.state, ctx.compiler);
   } catch (error) {
     throw new SchemaCompileError(domain, error instanceof Error ? error.message : String(error));
   }

@@ -1,31 +1,17 @@
 /**
- * `services/<service>.ts`: the typed stub of each service, built with ts-morph structures
- * (one print per file, no incremental manipulation, which is what makes ts-morph slow).
+ * `services/<service>.ts`: the typed stub of each service, built as ts-morph structures
+ * and printed with `printStructure` — no project, no parse of the printed text, which is
+ * what makes ts-morph slow (a source file per stub cost ~3× as much).
  */
-import { IndentationText, NewLineKind, Project, QuoteKind, StructureKind, type StatementStructures } from 'ts-morph';
+import { printStructure, StructureKind, type StatementStructures } from 'ts-morph';
 import type { ServiceModel, SystemModel } from '../model/types.js';
 import type { GenerateContext } from './context.js';
 import type { GeneratedFile } from './emitter.js';
 import { quote } from './format.js';
 import { tsHeader } from './header.js';
 
-let sharedProject: Project | undefined;
-
-/** One in-memory project for the process: no file system, no lib files to load. */
-function getProject(): Project {
-  sharedProject ??= new Project({
-    useInMemoryFileSystem: true,
-    skipLoadingLibFiles: true,
-    skipFileDependencyResolution: true,
-    manipulationSettings: {
-      indentationText: IndentationText.TwoSpaces,
-      quoteKind: QuoteKind.Single,
-      newLineKind: NewLineKind.LineFeed,
-      useTrailingCommas: true,
-    },
-  });
-  return sharedProject;
-}
+/** Two-space indent, single quotes, `\n`: fixed here, whatever the user's editor settings. */
+const PRINT_OPTIONS = { indentNumberOfSpaces: 2, useSingleQuote: true, newLine: '\n' } as const;
 
 const union = (names: readonly string[]): string => (names.length === 0 ? 'never' : names.map(quote).join(' | '));
 const codeList = (names: readonly string[]): string => (names.length === 0 ? 'nothing' : names.map((n) => `\`${n}\``).join(', '));
@@ -105,13 +91,10 @@ export function buildServiceStatements(service: ServiceModel, ctx: GenerateConte
 }
 
 export function emitServices(model: SystemModel, ctx: GenerateContext): GeneratedFile[] {
-  const project = getProject();
   return model.services.map((service) => {
     const sources = service.owns.map((d) => model.domainsByName.get(d)?.file ?? `${ctx.manifestDir}/`);
     const path = `services/${ctx.naming.service(service.name).file}.ts`;
-    const file = project.createSourceFile(`/${path}`, { statements: buildServiceStatements(service, ctx, [...new Set(sources)]) }, { overwrite: true });
-    const content = file.getFullText();
-    project.removeSourceFile(file);
+    const content = printStructure({ kind: StructureKind.SourceFile, statements: buildServiceStatements(service, ctx, [...new Set(sources)]) }, PRINT_OPTIONS);
     return { path, content: content.endsWith('\n') ? content : `${content}\n` };
   });
 }

@@ -4,26 +4,15 @@
  * reported at its own value), then ajv's meta-schema (structured errors, mapped back to
  * YAML nodes), and last a strict compile, whose thrown message is parsed for its place.
  */
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv2020, ErrorObject } from 'ajv/dist/2020.js';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { createStateSchemaCompiler, type StateSchemaCompiler } from './compile-state-schema.js';
 import { createSchemaInvalidDiagnostic, type Diagnostic, type Span } from './diagnostics.js';
 import type { Manifest } from './check-manifest.js';
 import { suggestClosest } from './suggest.js';
 import { entriesOf, findEntry, spanOfNode, splitJsonPointer, type YamlDocument } from './yaml-document.js';
 
-// ajv-formats is CommonJS; under NodeNext its default import is the module object.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
-
-/** The ajv settings of MANIFEST.md; codegen compiles with the same ones. */
-export const STATE_AJV_OPTIONS = { strict: true, allowUnionTypes: true } as const;
-
-/** A draft 2020-12 ajv with MANIFEST.md's settings and ajv-formats loaded. */
-export function createStateAjv(extra: ConstructorParameters<typeof Ajv2020>[0] = {}): Ajv2020 {
-  const ajv = new Ajv2020({ ...STATE_AJV_OPTIONS, logger: false, ...extra });
-  addFormats(ajv);
-  return ajv;
-}
+export { createStateAjv, STATE_AJV_OPTIONS } from './compile-state-schema.js';
 
 const SCHEMA_KEYWORDS = [
   '$id', '$schema', '$ref', '$defs', '$comment', '$anchor', '$dynamicRef', '$dynamicAnchor', 'type', 'enum', 'const',
@@ -37,7 +26,11 @@ const SCHEMA_KEYWORDS = [
 // Keywords whose values are data, not schemas: a `$ref` key inside them is not a reference.
 const DATA_KEYWORDS = new Set(['enum', 'const', 'default', 'examples']);
 
-export function checkStateSchema(manifest: Manifest, ajv: Ajv2020): Diagnostic[] {
+/**
+ * `ajv` runs the meta-schema check (shared across schemas); `compiler` does the strict
+ * compile, and keeps its result for codegen.
+ */
+export function checkStateSchema(manifest: Manifest, ajv: Ajv2020, compiler: StateSchemaCompiler = createStateSchemaCompiler()): Diagnostic[] {
   const { state, stateNode, document: doc } = manifest;
   if (state === undefined || stateNode === undefined) return [];
   const fallback = manifest.stateSpan ?? manifest.span;
@@ -60,11 +53,9 @@ export function checkStateSchema(manifest: Manifest, ajv: Ajv2020): Diagnostic[]
   if (diagnostics.length > 0) return diagnostics;
 
   try {
-    ajv.compile(state);
+    compiler.compile(state);
   } catch (error) {
     return [compileErrorDiagnostic(doc, stateNode, error, fallback, invalid)];
-  } finally {
-    ajv.removeSchema(state);
   }
   return [];
 }

@@ -6,6 +6,7 @@
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { checkManifest, type Manifest } from '../manifest/check-manifest.js';
 import { checkStateSchema, createStateAjv } from '../manifest/check-state-schema.js';
+import { createStateSchemaCompiler, type StateSchemaCompiler } from '../manifest/compile-state-schema.js';
 import {
   compareDiagnostics,
   createDuplicateDomainDiagnostic,
@@ -31,8 +32,13 @@ export interface BuildOptions {
   readonly system: string;
   /** The manifest folder as the user named it (reported by `no-manifests`). */
   readonly folder: string;
-  /** Reuse an ajv instance across builds (benchmarks); a fresh one otherwise. */
+  /** The ajv that checks schemas against the meta-schema, reused across builds (benchmarks); a fresh one otherwise. */
   readonly ajv?: Ajv2020;
+  /**
+   * Compiles each `state` strictly. Pass the same one to `createGenerateContext` and
+   * codegen reuses those compiled validators instead of compiling every schema again.
+   */
+  readonly compiler?: StateSchemaCompiler;
 }
 
 export interface BuildResult {
@@ -59,6 +65,7 @@ export function buildSystem(files: readonly ManifestFile[], options: BuildOption
   const manifests: Manifest[] = [];
   // checkStateSchema runs the meta-schema check itself (to map its errors); compile need not repeat it.
   const ajv = options.ajv ?? createStateAjv({ validateSchema: false });
+  const compiler = options.compiler ?? createStateSchemaCompiler();
   let syntaxErrors = 0;
   // Domains declared in files that do not parse: a dependency on them is not also an error.
   const unparsedDomains = new Set<string>();
@@ -70,7 +77,7 @@ export function buildSystem(files: readonly ManifestFile[], options: BuildOption
     for (const document of parsed.documents) {
       const checked = checkManifest(document);
       diagnostics.push(...checked.diagnostics);
-      diagnostics.push(...checkStateSchema(checked.manifest, ajv));
+      diagnostics.push(...checkStateSchema(checked.manifest, ajv, compiler));
       manifests.push(checked.manifest);
     }
   }

@@ -16,6 +16,7 @@ import { parseHashLine } from '../../codegen/emit-index.js';
 import type { GeneratedFile } from '../../codegen/emitter.js';
 import { computeInputsHash, computeOutputsHash, generateOutputs } from '../../codegen/generate.js';
 import { isOwnOutput, isUpToDate, planOutputs } from '../../codegen/plan.js';
+import { createStateSchemaCompiler } from '../../manifest/compile-state-schema.js';
 import { createSchemaInvalidDiagnostic, type Diagnostic } from '../../manifest/diagnostics.js';
 import { CliError, UsageError } from '../cli-error.js';
 import type { CliContext, Command } from '../command.js';
@@ -109,9 +110,8 @@ async function readOutputFolder(outAbs: string): Promise<Map<string, string>> {
   return found;
 }
 
-/** Temp file in the same folder, then rename: readers never see a half-written file. */
+/** Temp file in the same folder (which must exist), then rename: readers never see a half-written file. */
 async function writeAtomically(path: string, content: string, exclusive = false): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(temp, content, 'utf8');
   if (exclusive) {
@@ -124,6 +124,33 @@ async function writeAtomically(path: string, content: string, exclusive = false)
     }
   }
   await rename(temp, path);
+}
+
+// Enough writes in flight to keep libuv's thread pool busy; one at a time left it idle.
+const IO_CONCURRENCY = 8;
+
+/** Runs `task` over `items`, a few at a time; stops starting new ones at the first failure, which it rethrows. */
+async function forEachConcurrently<T>(items: readonly T[], task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        await task(items[index]!, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IO_CONCURRENCY, items.length) }, worker));
+}
+
+/** Writes files atomically, several at once, creating each folder once. */
+async function writeFiles(files: readonly { path: string; content: string }[]): Promise<void> {
+  for (const dir of new Set(files.map((f) => dirname(f.path)))) await mkdir(dir, { recursive: true });
+  await forEachConcurrently(files, (file) => writeAtomically(file.path, file.content));
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -214,7 +241,9 @@ export const generateCommand: Command = {
       return ExitCode.ok;
     }
 
-    const loaded = await loadSystemFromDir(dir, { cwd: ctx.cwd, system: config.system });
+    // One compiler for validation and codegen: each state schema compiles once.
+    const compiler = createStateSchemaCompiler();
+    const loaded = await loadSystemFromDir(dir, { cwd: ctx.cwd, system: config.system, compiler });
     if (loaded.model === undefined) {
       report(ctx, format, loaded.diagnostics, loaded.sources, false);
       return ExitCode.failure;
@@ -225,7 +254,7 @@ export const generateCommand: Command = {
       report(ctx, format, [...loaded.diagnostics, ...unsupported], loaded.sources, false);
       return ExitCode.failure;
     }
-    const gctx = createGenerateContext(model, settings);
+    const gctx = createGenerateContext(model, settings, compiler);
     // The loader read the files again; hash what it read, so the record matches the model.
     const hash = computeInputsHash(settings, [...loaded.sources].map(([path, text]) => ({ path, text })));
     let files: GeneratedFile[];
@@ -263,18 +292,21 @@ export const generateCommand: Command = {
     }
 
     try {
-      for (const file of [...plan.missing, ...plan.stale]) await writeAtomically(join(outAbs, file.path), file.content);
+      await writeFiles([...plan.missing, ...plan.stale].map((file) => ({ path: join(outAbs, file.path), content: file.content })));
       for (const path of plan.extra) await rm(join(outAbs, path), { force: true });
     } catch (error) {
       throw new CliError(`cannot write \`${outRel}\`: ${(error as Error).message}`, ExitCode.usage);
     }
-    const created: string[] = [];
-    for (const scaffold of emitHandlerScaffolds(model, gctx)) {
+    const scaffolds = emitHandlerScaffolds(model, gctx);
+    const isNew = scaffolds.map(() => false);
+    await forEachConcurrently(scaffolds, async (scaffold, i) => {
       const path = resolve(ctx.cwd, scaffold.path);
-      if (await exists(path)) continue;
+      if (await exists(path)) return;
+      await mkdir(dirname(path), { recursive: true });
       await writeAtomically(path, scaffold.content, true);
-      created.push(scaffold.path);
-    }
+      isNew[i] = true;
+    });
+    const created = scaffolds.filter((_, i) => isNew[i]).map((s) => s.path);
     const written = plan.missing.length + plan.stale.length;
     say(
       `${outRel}/: ${written} file${written === 1 ? '' : 's'} written, ${plan.unchanged.length} unchanged, ${plan.extra.length} removed` +
