@@ -57,19 +57,56 @@ export interface EnvelopeFields<T = unknown> {
   readonly state: T;
 }
 
+interface EnvelopeHead {
+  readonly owner: string;
+  readonly version: number;
+  /** `{"protocol":…,"domain":…,"owner":…,"version":…,"epoch":` */
+  readonly text: string;
+}
+
+/** The constant start of each domain's envelopes, by domain: an owner publishes the same few domains over and over. */
+const heads = new Map<string, EnvelopeHead>();
+const MAX_CACHED_HEADS = 4_096;
+
+function envelopeHead(domain: string, owner: string, version: number): string {
+  const cached = heads.get(domain);
+  if (cached !== undefined && cached.owner === owner && cached.version === version) return cached.text;
+  if (heads.size >= MAX_CACHED_HEADS) heads.clear();
+  const text = '{"protocol":"' + PROTOCOL + '","domain":' + JSON.stringify(domain) + ',"owner":' + JSON.stringify(owner) + ',"version":' + String(version) + ',"epoch":';
+  heads.set(domain, { owner, version, text });
+  return text;
+}
+
+let isoSecond = Number.NaN;
+/** `toISOString()` of `isoSecond * 1000` without its `mmmZ`. */
+let isoSecondPrefix = '';
+
+/**
+ * `new Date(ms).toISOString()`, from a per-second cache: formatting a Date costs more
+ * than the rest of the envelope head, and publishes come many per second.
+ */
+export function formatIsoTime(time: number): string {
+  // Date truncates fractional milliseconds toward zero.
+  const ms = Math.trunc(time);
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    const full = new Date(second * 1000).toISOString();
+    isoSecond = second;
+    isoSecondPrefix = full.slice(0, full.length - 4);
+  }
+  const milli = Math.floor(ms - second * 1000);
+  return isoSecondPrefix + (milli < 10 ? '00' : milli < 100 ? '0' : '') + String(milli) + 'Z';
+}
+
 /**
  * The envelope as UTF-8 JSON bytes, keys in PROTOCOL.md's order. Built by concatenation
  * (no intermediate object) — the result is identical to JSON.stringify of the object.
  */
 export function encodeEnvelope(fields: EnvelopeFields): Buffer {
   const json =
-    '{"protocol":"' + PROTOCOL +
-    '","domain":' + JSON.stringify(fields.domain) +
-    ',"owner":' + JSON.stringify(fields.owner) +
-    ',"version":' + String(fields.version) +
-    ',"epoch":' + String(fields.epoch) +
+    envelopeHead(fields.domain, fields.owner, fields.version) + String(fields.epoch) +
     ',"seq":' + String(fields.seq) +
-    ',"time":"' + new Date(fields.time).toISOString() +
+    ',"time":"' + formatIsoTime(fields.time) +
     '","state":' + JSON.stringify(fields.state) +
     '}';
   return Buffer.from(json, 'utf8');

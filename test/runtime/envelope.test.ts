@@ -42,6 +42,16 @@ describe('encode', () => {
     expect(JSON.parse(payload.toString('utf8'))).toMatchObject({ domain: 'a"b', owner: 'c\\d', state: null, time: '1970-01-01T00:00:00.000Z' });
   });
 
+  it('writes the time exactly as Date#toISOString, whatever the cached second or the owner/version of a cached head', () => {
+    const times = [0, 1, 999, 1000, 1001, -1, -999, -1000, -1001, 1.9, -0.5, 1764342000123, 1764342000999, 1764342001000, 253402300800000, -62198755200001];
+    for (const time of times) {
+      const parsed = JSON.parse(encodeEnvelope({ domain: 'power', owner: 'power-service', version: 1, epoch: 1, seq: 1, time, state: null }).toString('utf8')) as { time: string };
+      expect(parsed.time, `time ${time}`).toBe(new Date(time).toISOString());
+    }
+    const other = JSON.parse(encodeEnvelope({ domain: 'power', owner: 'someone-else', version: 3, epoch: 1, seq: 1, time: 0, state: null }).toString('utf8')) as object;
+    expect(other).toMatchObject({ domain: 'power', owner: 'someone-else', version: 3 });
+  });
+
   it('writes the status message with exactly the keys and order of PROTOCOL.md', () => {
     const payload = encodeStatus({ service: 'lighting-service', status: 'online', epoch: 1764342000123, time: Date.parse('2026-11-28T15:00:00.000Z') });
     expect(payload.toString('utf8')).toBe(
