@@ -8,16 +8,14 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkSchemaSupport } from '../../codegen/check-schema-support.js';
-import { createGenerateContext, normalizeGenerateOptions, type GenerateOptions, type GenerateSettings } from '../../codegen/context.js';
-import { SchemaCompileError } from '../../codegen/emit-domains.js';
-import { emitHandlerScaffolds } from '../../codegen/emit-handlers.js';
+import { normalizeGenerateOptions, type GenerateOptions, type GenerateSettings } from '../../codegen/context.js';
 import { parseHashLine } from '../../codegen/emit-index.js';
 import type { GeneratedFile } from '../../codegen/emitter.js';
-import { computeInputsHash, computeOutputsHash, generateOutputs } from '../../codegen/generate.js';
+import { computeInputsHash, computeOutputsHash } from '../../codegen/generate.js';
+import { generateFromBuild } from '../../codegen/generate-system.js';
 import { isOwnOutput, isUpToDate, planOutputs } from '../../codegen/plan.js';
 import { createStateSchemaCompiler } from '../../manifest/compile-state-schema.js';
-import { createSchemaInvalidDiagnostic, type Diagnostic } from '../../manifest/diagnostics.js';
+import type { Diagnostic } from '../../manifest/diagnostics.js';
 import { CliError, UsageError } from '../cli-error.js';
 import type { CliContext, Command } from '../command.js';
 import { loadConfig } from '../config.js';
@@ -244,30 +242,16 @@ export const generateCommand: Command = {
     // One compiler for validation and codegen: each state schema compiles once.
     const compiler = createStateSchemaCompiler();
     const loaded = await loadSystemFromDir(dir, { cwd: ctx.cwd, system: config.system, compiler });
-    if (loaded.model === undefined) {
-      report(ctx, format, loaded.diagnostics, loaded.sources, false);
-      return ExitCode.failure;
-    }
-    const model = loaded.model;
-    const unsupported = checkSchemaSupport(model, loaded.sources);
-    if (unsupported.length > 0) {
-      report(ctx, format, [...loaded.diagnostics, ...unsupported], loaded.sources, false);
-      return ExitCode.failure;
-    }
-    const gctx = createGenerateContext(model, settings, compiler);
     // The loader read the files again; hash what it read, so the record matches the model.
     const hash = computeInputsHash(settings, [...loaded.sources].map(([path, text]) => ({ path, text })));
-    let files: GeneratedFile[];
-    try {
-      files = await generateOutputs(model, gctx, hash);
-    } catch (error) {
-      if (!(error instanceof SchemaCompileError)) throw error;
-      const diagnostic = createSchemaInvalidDiagnostic(error.domain.location, error.domain.name, error.reason);
-      report(ctx, format, [...loaded.diagnostics, diagnostic], loaded.sources, false);
+    const result = await generateFromBuild(loaded.build, loaded.sources, settings, compiler, hash);
+    if (!result.ok) {
+      report(ctx, format, result.diagnostics, loaded.sources, false);
       return ExitCode.failure;
     }
-    if (quiet) report(ctx, format, loaded.diagnostics, loaded.sources, true);
-    else if (loaded.diagnostics.length > 0) report(ctx, format, loaded.diagnostics, loaded.sources, true);
+    const files = result.files;
+    if (quiet) report(ctx, format, result.diagnostics, loaded.sources, true);
+    else if (result.diagnostics.length > 0) report(ctx, format, result.diagnostics, loaded.sources, true);
 
     let existing: Map<string, string>;
     try {
@@ -297,7 +281,7 @@ export const generateCommand: Command = {
     } catch (error) {
       throw new CliError(`cannot write \`${outRel}\`: ${(error as Error).message}`, ExitCode.usage);
     }
-    const scaffolds = emitHandlerScaffolds(model, gctx);
+    const scaffolds = result.scaffolds;
     const isNew = scaffolds.map(() => false);
     await forEachConcurrently(scaffolds, async (scaffold, i) => {
       const path = resolve(ctx.cwd, scaffold.path);
