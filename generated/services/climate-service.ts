@@ -2,16 +2,9 @@
 import { createService, type RunOptions, type ServiceContext, type ServiceHandler, type ServiceInstance, type ServiceTypes } from 'chinook/runtime';
 import { system, type SystemState } from '../system.js';
 
-/**
- * The types of `climate-service`: what it publishes, waits for and watches.
- *
- * The service `climate-service`.
- *
- * - publishes: `climate`
- * - waits for (required, present in `ctx.state` once started): `power`, `tariff`
- * - also receives (optional, possibly absent): `presence`
- */
+/** The types of `climate-service`, from which the runtime types its handler's `ctx`. */
 export interface ClimateServiceTypes extends ServiceTypes {
+  /** The whole system's state, typed per domain. */
   readonly state: SystemState;
   /** Domains it publishes. */
   readonly owned: 'climate';
@@ -25,9 +18,7 @@ export interface ClimateServiceTypes extends ServiceTypes {
 export type ClimateServiceContext = ServiceContext<ClimateServiceTypes>;
 
 /**
- * Implement this in your handler file.
- *
- * The service `climate-service`.
+ * Implement this in your handler file: the service `climate-service`.
  *
  * - publishes: `climate`
  * - waits for (required, present in `ctx.state` once started): `power`, `tariff`

@@ -2,16 +2,9 @@
 import { createService, type RunOptions, type ServiceContext, type ServiceHandler, type ServiceInstance, type ServiceTypes } from 'chinook/runtime';
 import { system, type SystemState } from '../system.js';
 
-/**
- * The types of `energy-service`: what it publishes, waits for and watches.
- *
- * The service `energy-service`.
- *
- * - publishes: `power`, `tariff`
- * - waits for (required, present in `ctx.state` once started): nothing
- * - also receives (optional, possibly absent): nothing
- */
+/** The types of `energy-service`, from which the runtime types its handler's `ctx`. */
 export interface EnergyServiceTypes extends ServiceTypes {
+  /** The whole system's state, typed per domain. */
   readonly state: SystemState;
   /** Domains it publishes. */
   readonly owned: 'power' | 'tariff';
@@ -25,9 +18,7 @@ export interface EnergyServiceTypes extends ServiceTypes {
 export type EnergyServiceContext = ServiceContext<EnergyServiceTypes>;
 
 /**
- * Implement this in your handler file.
- *
- * The service `energy-service`.
+ * Implement this in your handler file: the service `energy-service`.
  *
  * - publishes: `power`, `tariff`
  * - waits for (required, present in `ctx.state` once started): nothing

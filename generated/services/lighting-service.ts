@@ -2,16 +2,9 @@
 import { createService, type RunOptions, type ServiceContext, type ServiceHandler, type ServiceInstance, type ServiceTypes } from 'chinook/runtime';
 import { system, type SystemState } from '../system.js';
 
-/**
- * The types of `lighting-service`: what it publishes, waits for and watches.
- *
- * The service `lighting-service`.
- *
- * - publishes: `lighting`
- * - waits for (required, present in `ctx.state` once started): `presence`
- * - also receives (optional, possibly absent): `power`
- */
+/** The types of `lighting-service`, from which the runtime types its handler's `ctx`. */
 export interface LightingServiceTypes extends ServiceTypes {
+  /** The whole system's state, typed per domain. */
   readonly state: SystemState;
   /** Domains it publishes. */
   readonly owned: 'lighting';
@@ -25,9 +18,7 @@ export interface LightingServiceTypes extends ServiceTypes {
 export type LightingServiceContext = ServiceContext<LightingServiceTypes>;
 
 /**
- * Implement this in your handler file.
- *
- * The service `lighting-service`.
+ * Implement this in your handler file: the service `lighting-service`.
  *
  * - publishes: `lighting`
  * - waits for (required, present in `ctx.state` once started): `presence`

@@ -2,16 +2,9 @@
 import { createService, type RunOptions, type ServiceContext, type ServiceHandler, type ServiceInstance, type ServiceTypes } from 'chinook/runtime';
 import { system, type SystemState } from '../system.js';
 
-/**
- * The types of `presence-service`: what it publishes, waits for and watches.
- *
- * The service `presence-service`.
- *
- * - publishes: `presence`
- * - waits for (required, present in `ctx.state` once started): nothing
- * - also receives (optional, possibly absent): nothing
- */
+/** The types of `presence-service`, from which the runtime types its handler's `ctx`. */
 export interface PresenceServiceTypes extends ServiceTypes {
+  /** The whole system's state, typed per domain. */
   readonly state: SystemState;
   /** Domains it publishes. */
   readonly owned: 'presence';
@@ -25,9 +18,7 @@ export interface PresenceServiceTypes extends ServiceTypes {
 export type PresenceServiceContext = ServiceContext<PresenceServiceTypes>;
 
 /**
- * Implement this in your handler file.
- *
- * The service `presence-service`.
+ * Implement this in your handler file: the service `presence-service`.
  *
  * - publishes: `presence`
  * - waits for (required, present in `ctx.state` once started): nothing

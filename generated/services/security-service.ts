@@ -2,16 +2,9 @@
 import { createService, type RunOptions, type ServiceContext, type ServiceHandler, type ServiceInstance, type ServiceTypes } from 'chinook/runtime';
 import { system, type SystemState } from '../system.js';
 
-/**
- * The types of `security-service`: what it publishes, waits for and watches.
- *
- * The service `security-service`.
- *
- * - publishes: `security`
- * - waits for (required, present in `ctx.state` once started): `presence`
- * - also receives (optional, possibly absent): nothing
- */
+/** The types of `security-service`, from which the runtime types its handler's `ctx`. */
 export interface SecurityServiceTypes extends ServiceTypes {
+  /** The whole system's state, typed per domain. */
   readonly state: SystemState;
   /** Domains it publishes. */
   readonly owned: 'security';
@@ -25,9 +18,7 @@ export interface SecurityServiceTypes extends ServiceTypes {
 export type SecurityServiceContext = ServiceContext<SecurityServiceTypes>;
 
 /**
- * Implement this in your handler file.
- *
- * The service `security-service`.
+ * Implement this in your handler file: the service `security-service`.
  *
  * - publishes: `security`
  * - waits for (required, present in `ctx.state` once started): `presence`

@@ -16,9 +16,10 @@ const PRINT_OPTIONS = { indentNumberOfSpaces: 2, useSingleQuote: true, newLine: 
 const union = (names: readonly string[]): string => (names.length === 0 ? 'never' : names.map(quote).join(' | '));
 const codeList = (names: readonly string[]): string => (names.length === 0 ? 'nothing' : names.map((n) => `\`${n}\``).join(', '));
 
-function serviceDoc(service: ServiceModel): string {
+/** The handler's doc: what the service publishes, waits for and receives (said once, here). */
+function handlerDoc(service: ServiceModel): string {
   return [
-    `The service \`${service.name}\`.`,
+    `Implement this in your handler file: the service \`${service.name}\`.`,
     '',
     `- publishes: ${codeList(service.owns)}`,
     `- waits for (required, present in \`ctx.state\` once started): ${codeList(service.waitsFor)}`,
@@ -52,10 +53,10 @@ export function buildServiceStatements(service: ServiceModel, ctx: GenerateConte
       kind: StructureKind.Interface,
       isExported: true,
       name: n.types,
-      docs: [`The types of \`${service.name}\`: what it publishes, waits for and watches.\n\n${serviceDoc(service)}`],
+      docs: [`The types of \`${service.name}\`, from which the runtime types its handler's \`ctx\`.`],
       extends: ['ServiceTypes'],
       properties: [
-        { name: 'state', type: 'SystemState', isReadonly: true },
+        { name: 'state', type: 'SystemState', isReadonly: true, docs: ['The whole system\'s state, typed per domain.'] },
         { name: 'owned', type: union(service.owns), isReadonly: true, docs: ['Domains it publishes.'] },
         { name: 'required', type: union(service.waitsFor), isReadonly: true, docs: ['Domains it waits for before its first state.'] },
         { name: 'watched', type: union(watched), isReadonly: true, docs: ['Domains it gets update callbacks for: its own and every dependency.'] },
@@ -72,7 +73,7 @@ export function buildServiceStatements(service: ServiceModel, ctx: GenerateConte
       kind: StructureKind.Interface,
       isExported: true,
       name: n.handler,
-      docs: [`Implement this in your handler file.\n\n${serviceDoc(service)}`],
+      docs: [handlerDoc(service)],
       extends: [`ServiceHandler<${n.types}>`],
     },
     {
