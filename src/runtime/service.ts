@@ -587,8 +587,8 @@ export function createService<T extends ServiceTypes>(
     if (stopPromise) throw stoppedEarly();
     // Own publishes are applied locally at once: their echoes are not needed (MQTT 5 No Local).
     echoesSuppressed = bus.honoursNoLocal === true;
-    await bus.subscribe(`${statePrefix}+`, { noLocal: true });
-    await bus.subscribe(`${statusPrefix}+`);
+    // Both at once: one round trip to the broker instead of two.
+    await Promise.all([bus.subscribe(`${statePrefix}+`, { noLocal: true }), bus.subscribe(`${statusPrefix}+`)]);
     // The echo of our own `online` comes after the retained messages the subscriptions brought.
     const echoed = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, SYNC_TIMEOUT_MS);
