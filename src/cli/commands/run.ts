@@ -10,7 +10,6 @@ import { superviseServices } from '../run/supervise.js';
 import { BusError } from '../../bus/bus.js';
 import { createBus } from '../../bus/create-bus.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../bus/embedded-broker.js';
-import { ServiceStartError } from '../../runtime/errors.js';
 import type { RunOptions, ServiceInstance, ServiceTypes, StopReason, SystemSpec } from '../../runtime/contract.js';
 
 const usage = [
@@ -85,6 +84,14 @@ function describeStop(service: string, reason: StopReason): string {
   }
 }
 
+/**
+ * The generated code imports its own copy of the runtime (tsx loads it apart from the CLI's),
+ * so the runtime's errors are recognised by name: `instanceof` fails across the two copies.
+ */
+function isServiceStartError(error: unknown): error is Error {
+  return error instanceof Error && error.name === 'ServiceStartError';
+}
+
 function busFactory(url: string, settings: RunSettings): RunOptions['bus'] {
   return (busOptions) => createBus(url, { ...busOptions, keepaliveSeconds: settings.keepaliveSeconds });
 }
@@ -125,7 +132,7 @@ async function runInProcess(
     throw new CliError(describeStop(ended.name, ended.reason), ExitCode.failure);
   } catch (error) {
     await Promise.all(instances.map((i) => i.stop().catch(() => undefined)));
-    if (error instanceof ServiceStartError) throw new CliError(error.message, ExitCode.failure);
+    if (isServiceStartError(error)) throw new CliError(error.message, ExitCode.failure);
     throw error;
   } finally {
     signal.dispose();

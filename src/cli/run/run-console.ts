@@ -1,3 +1,4 @@
+import { CliError } from '../cli-error.js';
 import type { CliContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { waitForStopSignal } from '../signals.js';
@@ -5,6 +6,7 @@ import type { LoadedProject } from './load-project.js';
 import { observeSystem, type SystemObserver } from './observe-system.js';
 import { renderConsole, type ConsoleSnapshot, type DomainRow, type ServiceRow } from './render-console.js';
 import type { ChildEvents, Supervisor } from './supervise.js';
+import { BusError } from '../../bus/bus.js';
 import { createBus } from '../../bus/create-bus.js';
 import type { Availability } from '../../runtime/contract.js';
 
@@ -55,7 +57,13 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
   };
 
   const bus = createBus(run.url, { clientId: `chinook-console-${process.pid}` });
-  await bus.connect();
+  try {
+    await bus.connect();
+  } catch (error) {
+    // An unreachable or refusing broker is the user's to fix, not a crash: say so, exit 1.
+    if (error instanceof BusError) throw new CliError(error.message, ExitCode.failure);
+    throw error;
+  }
   const observer: SystemObserver = await observeSystem(bus, system, {
     status: (service, status) => note(`${service} is ${status}`),
     rejected: (topic, reason, detail) => note(`rejected on ${topic}: ${reason}: ${detail}`),
