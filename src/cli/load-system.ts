@@ -3,7 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { StateSchemaCompiler } from '../manifest/compile-state-schema.js';
 import type { Diagnostic } from '../manifest/diagnostics.js';
-import { buildSystem, type BuildResult } from '../model/build-system.js';
+import { buildSystem, type BuildResult, type ManifestFile } from '../model/build-system.js';
 import type { SystemModel } from '../model/types.js';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-codes.js';
@@ -41,9 +41,10 @@ async function findManifestFiles(dir: string): Promise<string[]> {
   });
 }
 
-export async function loadSystemFromDir(dir: string, ctx: { cwd: string; system: string; compiler?: StateSchemaCompiler }): Promise<LoadedSystem> {
-  const absolute = resolve(ctx.cwd, dir);
-  const folder = toPosix(relative(ctx.cwd, absolute)) || '.';
+/** The manifest files under `dir` (paths relative to `cwd`), as `validate` and `generate` find them; a missing folder is a usage error. */
+export async function readManifestFiles(dir: string, cwd: string): Promise<{ folder: string; files: ManifestFile[] }> {
+  const absolute = resolve(cwd, dir);
+  const folder = toPosix(relative(cwd, absolute)) || '.';
   let info;
   try {
     info = await stat(absolute);
@@ -57,15 +58,24 @@ export async function loadSystemFromDir(dir: string, ctx: { cwd: string; system:
   } catch (error) {
     throw new CliError(`cannot list \`${folder}\`: ${(error as Error).message}`, ExitCode.usage);
   }
-  const files: Array<{ path: string; text: string }> = [];
+  const files: ManifestFile[] = [];
   for (const path of paths) {
-    const rel = toPosix(relative(ctx.cwd, path));
+    const rel = toPosix(relative(cwd, path));
     try {
       files.push({ path: rel, text: await readFile(path, 'utf8') });
     } catch (error) {
       throw new CliError(`cannot read \`${rel}\`: ${(error as Error).message}`, ExitCode.usage);
     }
   }
-  const build = buildSystem(files, { system: ctx.system, folder, ...(ctx.compiler === undefined ? {} : { compiler: ctx.compiler }) });
-  return { model: build.model, diagnostics: build.diagnostics, sources: new Map(files.map((f) => [f.path, f.text])), build };
+  return { folder, files };
+}
+
+/** Builds the system from files already read by `readManifestFiles`. */
+export function loadSystemFromFiles(read: { folder: string; files: readonly ManifestFile[] }, ctx: { system: string; compiler?: StateSchemaCompiler }): LoadedSystem {
+  const build = buildSystem(read.files, { system: ctx.system, folder: read.folder, ...(ctx.compiler === undefined ? {} : { compiler: ctx.compiler }) });
+  return { model: build.model, diagnostics: build.diagnostics, sources: new Map(read.files.map((f) => [f.path, f.text])), build };
+}
+
+export async function loadSystemFromDir(dir: string, ctx: { cwd: string; system: string; compiler?: StateSchemaCompiler }): Promise<LoadedSystem> {
+  return loadSystemFromFiles(await readManifestFiles(dir, ctx.cwd), ctx);
 }

@@ -20,7 +20,7 @@ import { CliError, UsageError } from '../cli-error.js';
 import type { CliContext, Command } from '../command.js';
 import { loadConfig } from '../config.js';
 import { ExitCode } from '../exit-codes.js';
-import { loadSystemFromDir } from '../load-system.js';
+import { loadSystemFromFiles, readManifestFiles } from '../load-system.js';
 import { oneOf, parseCommandArgs } from '../parse-args.js';
 import { renderDiagnostics, type DiagnosticFormat } from '../render-diagnostics.js';
 
@@ -63,25 +63,6 @@ async function readHandlerTemplate(): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** Every *.yaml / *.yml under `dir`, as validate finds them; undefined when the folder is missing (the slow path reports it). */
-async function readManifests(cwd: string, dir: string): Promise<{ path: string; text: string }[] | undefined> {
-  const files: { path: string; text: string }[] = [];
-  const pending = [resolve(cwd, dir)];
-  try {
-    while (pending.length > 0) {
-      const current = pending.pop()!;
-      for (const entry of await readdir(current, { withFileTypes: true })) {
-        const path = join(current, entry.name);
-        if (entry.isDirectory()) pending.push(path);
-        else if (/\.ya?ml$/i.test(entry.name)) files.push({ path: toPosix(relative(cwd, path)), text: await readFile(path, 'utf8') });
-      }
-    }
-  } catch {
-    return undefined;
-  }
-  return files.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
 /** Every file under OUT (path relative to OUT → text); dot-folders and node_modules are never ours. */
@@ -228,12 +209,13 @@ export const generateCommand: Command = {
       ...(template === undefined ? {} : { handlerTemplate: template }),
     };
     const settings = normalizeGenerateOptions(options);
-    const manifests = await readManifests(ctx.cwd, dir);
-    const inputsHash = manifests === undefined ? undefined : computeInputsHash(settings, manifests);
+    // Read once: the same texts are hashed for the no-change check and built into the model.
+    const read = await readManifestFiles(dir, ctx.cwd);
+    const inputsHash = computeInputsHash(settings, read.files);
     const quiet = format !== 'text';
     const say = (line: string): void => void (quiet ? ctx.stderr : ctx.stdout).write(line + '\n');
 
-    if (!values.check && inputsHash !== undefined && (await isFastPathUpToDate(settings, outAbs, ctx.cwd, inputsHash))) {
+    if (!values.check && (await isFastPathUpToDate(settings, outAbs, ctx.cwd, inputsHash))) {
       if (quiet) report(ctx, format, [], new Map(), true);
       say(`${outRel}/ is up to date`);
       return ExitCode.ok;
@@ -241,10 +223,8 @@ export const generateCommand: Command = {
 
     // One compiler for validation and codegen: each state schema compiles once.
     const compiler = createStateSchemaCompiler();
-    const loaded = await loadSystemFromDir(dir, { cwd: ctx.cwd, system: config.system, compiler });
-    // The loader read the files again; hash what it read, so the record matches the model.
-    const hash = computeInputsHash(settings, [...loaded.sources].map(([path, text]) => ({ path, text })));
-    const result = await generateFromBuild(loaded.build, loaded.sources, settings, compiler, hash);
+    const loaded = loadSystemFromFiles(read, { system: config.system, compiler });
+    const result = await generateFromBuild(loaded.build, loaded.sources, settings, compiler, inputsHash);
     if (!result.ok) {
       report(ctx, format, result.diagnostics, loaded.sources, false);
       return ExitCode.failure;
