@@ -6,6 +6,7 @@ import type { Diagnostic } from '../manifest/diagnostics.js';
 import { buildSystem, type BuildResult, type ManifestFile } from '../model/build-system.js';
 import type { SystemModel } from '../model/types.js';
 import { CliError } from './cli-error.js';
+import { forEachConcurrently } from './for-each-concurrently.js';
 import { ExitCode } from './exit-codes.js';
 
 export interface LoadedSystem {
@@ -58,15 +59,15 @@ export async function readManifestFiles(dir: string, cwd: string): Promise<{ fol
   } catch (error) {
     throw new CliError(`cannot list \`${folder}\`: ${(error as Error).message}`, ExitCode.usage);
   }
-  const files: ManifestFile[] = [];
-  for (const path of paths) {
-    const rel = toPosix(relative(cwd, path));
+  const files = paths.map((path): ManifestFile => ({ path: toPosix(relative(cwd, path)), text: '' }));
+  await forEachConcurrently(paths, async (path, i) => {
+    const file = files[i]!;
     try {
-      files.push({ path: rel, text: await readFile(path, 'utf8') });
+      files[i] = { path: file.path, text: await readFile(path, 'utf8') };
     } catch (error) {
-      throw new CliError(`cannot read \`${rel}\`: ${(error as Error).message}`, ExitCode.usage);
+      throw new CliError(`cannot read \`${file.path}\`: ${(error as Error).message}`, ExitCode.usage);
     }
-  }
+  });
   return { folder, files };
 }
 

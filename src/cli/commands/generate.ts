@@ -20,6 +20,7 @@ import { CliError, UsageError } from '../cli-error.js';
 import type { CliContext, Command } from '../command.js';
 import { loadConfig } from '../config.js';
 import { ExitCode } from '../exit-codes.js';
+import { forEachConcurrently } from '../for-each-concurrently.js';
 import { loadSystemFromFiles, readManifestFiles } from '../load-system.js';
 import { oneOf, parseCommandArgs } from '../parse-args.js';
 import { renderDiagnostics, type DiagnosticFormat } from '../render-diagnostics.js';
@@ -67,7 +68,7 @@ async function readHandlerTemplate(): Promise<string | undefined> {
 
 /** Every file under OUT (path relative to OUT → text); dot-folders and node_modules are never ours. */
 async function readOutputFolder(outAbs: string): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
+  const paths: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     let entries;
     try {
@@ -81,12 +82,17 @@ async function readOutputFolder(outAbs: string): Promise<Map<string, string>> {
       if (entry.isDirectory()) {
         if (!entry.name.startsWith('.') && entry.name !== 'node_modules') await walk(path);
       } else if (entry.isFile()) {
-        found.set(toPosix(relative(outAbs, path)), await readFile(path, 'utf8'));
+        paths.push(path);
       }
     }
   };
   await walk(outAbs);
-  return found;
+  // Read several at once: the no-change rerun is mostly this.
+  const texts: string[] = new Array<string>(paths.length);
+  await forEachConcurrently(paths, async (path, i) => {
+    texts[i] = await readFile(path, 'utf8');
+  });
+  return new Map(paths.map((path, i) => [toPosix(relative(outAbs, path)), texts[i]!]));
 }
 
 /** Temp file in the same folder (which must exist), then rename: readers never see a half-written file. */
@@ -103,27 +109,6 @@ async function writeAtomically(path: string, content: string, exclusive = false)
     }
   }
   await rename(temp, path);
-}
-
-// Enough writes in flight to keep libuv's thread pool busy; one at a time left it idle.
-const IO_CONCURRENCY = 8;
-
-/** Runs `task` over `items`, a few at a time; stops starting new ones at the first failure, which it rethrows. */
-async function forEachConcurrently<T>(items: readonly T[], task: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const index = next++;
-      try {
-        await task(items[index]!, index);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(IO_CONCURRENCY, items.length) }, worker));
 }
 
 /** Writes files atomically, several at once, creating each folder once. */
@@ -164,8 +149,11 @@ async function isFastPathUpToDate(settings: GenerateSettings, outAbs: string, cw
   } catch {
     return false;
   }
-  for (const service of services) if (!(await exists(resolve(cwd, settings.handlersDir, `${service}.ts`)))) return false;
-  return true;
+  let allExist = true;
+  await forEachConcurrently(services, async (service) => {
+    if (!(await exists(resolve(cwd, settings.handlersDir, `${service}.ts`)))) allExist = false;
+  });
+  return allExist;
 }
 
 function report(ctx: CliContext, format: DiagnosticFormat, diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>, ok: boolean): void {
