@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../support/brokers.js';
+import { describeWatchCommand, showUrl } from '../../src/cli/run/run-console.js';
 import { BIN, ensureBuilt, ROOT, runCli } from '../manifest/run-cli.js';
 
 beforeAll(ensureBuilt, 120_000);
@@ -109,5 +110,18 @@ describe('chinook run: usage', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(USAGE);
     expect(run.stdout).toContain('--no-console');
+  });
+});
+
+describe('chinook run: how the bus is shown', () => {
+  it('never shows a password, and names the stock client that watches this kind of bus', () => {
+    expect(showUrl('mqtts://alice:s3cret@broker.example:8883')).toBe('mqtts://alice:***@broker.example:8883');
+    expect(showUrl('redis://127.0.0.1:6400')).toBe('redis://127.0.0.1:6400');
+    expect(describeWatchCommand('mqtt://127.0.0.1:4000?protocol=5', 'chinook/home')).toBe("mosquitto_sub -h 127.0.0.1 -p 4000 -t 'chinook/home/#' -v");
+    expect(describeWatchCommand('mqtts://alice:s3cret@broker.example', 'chinook/home')).toBe(
+      "mosquitto_sub -h broker.example -p 8883 --capath /etc/ssl/certs -u alice -P … -t 'chinook/home/#' -v",
+    );
+    expect(describeWatchCommand('redis://127.0.0.1:6400', 'chinook/home')).toBe("redis-cli -h 127.0.0.1 -p 6400 PSUBSCRIBE 'chinook/home/*'");
+    expect(describeWatchCommand('rediss://default:pw@r.example', 'chinook/x')).toBe("redis-cli -h r.example -p 6379 --tls --user default -a … PSUBSCRIBE 'chinook/x/*'");
   });
 });

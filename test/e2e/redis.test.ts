@@ -29,6 +29,7 @@ describeIfBinary('redis-server', 'chinook run --broker redis://… (the referenc
     redis = await startRedis();
     const system = (running = startRun(['--broker', redis.url, '--keepalive', String(KEEPALIVE_S)]));
     await waitForConvergence(system);
+    expect(system.lines[0]).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d bus ${redis.url} \\(watch it with: redis-cli -h 127\\.0\\.0\\.1 -p ${redis.port} PSUBSCRIBE 'chinook/home/\\*'\\)$`));
 
     // Retained = a key per topic, holding the latest envelope or status, readable by anyone.
     const keys = (await redisCli(redis.port, ['--scan', '--pattern', `${REFERENCE.prefix}/*`])).split('\n').filter(Boolean).sort();

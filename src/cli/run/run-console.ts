@@ -68,7 +68,8 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
     status: (service, status) => note(`${service} is ${status}`),
     rejected: (topic, reason, detail) => note(`rejected on ${topic}: ${reason}: ${detail}`),
   });
-  note(`bus ${run.url} (watch it with: mosquitto_sub -h ${hostPort(run.url)} -t '${system.prefix}/#' -v)`);
+  const watch = describeWatchCommand(run.url, system.prefix);
+  note(`bus ${showUrl(run.url)}${watch ? ` (watch it with: ${watch})` : ''}`);
 
   let remaining = run.names.length;
   let allEnded: () => void = () => undefined;
@@ -115,7 +116,7 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
           ...(d ? { seq: d.seq, ageMs: now - d.receivedAt, summary: summarizeState(d.state) } : {}),
         };
       });
-    return { system: system.system, busUrl: run.url, services, domains, events: [...events], rejected: observer.rejected };
+    return { system: system.system, busUrl: showUrl(run.url), services, domains, events: [...events], rejected: observer.rejected };
   };
 
   const tick = (): void => {
@@ -150,11 +151,43 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
   }
 }
 
-function hostPort(url: string): string {
+/** The URL as shown to people and logs: never with its password. */
+export function showUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    return `${parsed.hostname} -p ${parsed.port || '1883'}`;
+    if (parsed.password === '') return url;
+    parsed.password = '***';
+    return parsed.toString();
   } catch {
     return url;
+  }
+}
+
+/** How to watch the bus with its own stock client: mosquitto_sub for MQTT, redis-cli for Redis. */
+export function describeWatchCommand(url: string, prefix: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const host = parsed.hostname;
+  const user = parsed.username ? ` -u ${decodeURIComponent(parsed.username)}` : '';
+  switch (parsed.protocol) {
+    case 'mqtt:':
+    case 'mqtts:': {
+      const tls = parsed.protocol === 'mqtts:';
+      const port = parsed.port || (tls ? '8883' : '1883');
+      return `mosquitto_sub -h ${host} -p ${port}${tls ? ' --capath /etc/ssl/certs' : ''}${user}${parsed.password ? ' -P …' : ''} -t '${prefix}/#' -v`;
+    }
+    case 'redis:':
+    case 'rediss:': {
+      const port = parsed.port || '6379';
+      const tls = parsed.protocol === 'rediss:' ? ' --tls' : '';
+      const auth = parsed.password ? `${user.replace('-u', '--user')} -a …` : '';
+      return `redis-cli -h ${host} -p ${port}${tls}${auth} PSUBSCRIBE '${prefix}/*'`;
+    }
+    default:
+      return undefined;
   }
 }
