@@ -206,6 +206,9 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
           settled = true;
           clearTimeout(timer);
           closed = true;
+          // With manualConnect, mqtt.js clears its `disconnecting` flag before the socket's
+          // close arrives and would schedule reconnects forever: no reconnect after a failed first connect.
+          c.options.reconnectPeriod = 0;
           c.end(true);
           reject(error);
         };

@@ -19,7 +19,7 @@ const usage = [
   'Several services run one process each, with a live view of the system state.',
   '',
   '  --broker URL                 mqtt://host:port[?protocol=5], mqtts://…, redis://…, rediss://…',
-  '                               (default: config `broker`, else an embedded broker)',
+  '                               (default: $CHINOOK_BROKER, config `broker`, else an embedded broker)',
   '  --port N                     port of the embedded broker (default: a free port)',
   '  --system NAME                system name (topic prefix chinook/NAME; default: as generated)',
   '  --timeout MS                 how long to wait for required dependencies (0 = forever; default 30000)',
@@ -154,7 +154,7 @@ export const runCommand: Command = {
     }
     const config: ChinookConfig = await loadConfig(baseCtx.cwd);
     const settings: RunSettings = {
-      broker: values.broker ?? config.broker,
+      broker: values.broker ?? (baseCtx.env['CHINOOK_BROKER'] || undefined) ?? config.broker,
       port: parseWhole('port', values.port, 65535) ?? 0,
       system: values.system,
       dependencyTimeoutMs: parseWhole('timeout', values.timeout, 2 ** 31 - 1) ?? config.dependencyTimeoutMs ?? 30_000,
@@ -195,7 +195,9 @@ export const runCommand: Command = {
     try {
       const single = names.length === 1 && broker === undefined;
       if (single || values['in-process']) return await runInProcess(project, names, url, settings, ctx);
-      const childArgs = ['--broker', url, '--timeout', String(settings.dependencyTimeoutMs), '--on-dependency-lost', settings.onDependencyLost, '--keepalive', String(settings.keepaliveSeconds)];
+      // The URL goes to the children through the environment: it may hold a password, and
+      // command lines are visible to every user of the machine (`ps`).
+      const childArgs = ['--timeout', String(settings.dependencyTimeoutMs), '--on-dependency-lost', settings.onDependencyLost, '--keepalive', String(settings.keepaliveSeconds)];
       if (settings.system !== undefined) childArgs.push('--system', settings.system);
       return await runConsole({
         project,
@@ -203,7 +205,7 @@ export const runCommand: Command = {
         url,
         live: !values['no-console'] && Boolean((ctx.stdout as { isTTY?: boolean }).isTTY),
         ctx,
-        start: (events) => superviseServices(names, childArgs, ctx.cwd, events),
+        start: (events) => superviseServices(names, childArgs, { CHINOOK_BROKER: url }, ctx.cwd, events),
       });
     } finally {
       await broker?.close();

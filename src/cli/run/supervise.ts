@@ -30,6 +30,7 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
 export function superviseServices(
   services: readonly string[],
   childArgs: readonly string[],
+  childEnv: Readonly<Record<string, string>>,
   cwd: string,
   events: ChildEvents,
 ): Supervisor {
@@ -39,7 +40,7 @@ export function superviseServices(
     const child = spawn(process.execPath, [BIN, 'run', service, ...childArgs], {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CHINOOK_CHILD: '1' },
+      env: { ...process.env, ...childEnv },
     });
     children.set(service, child);
     if (child.pid !== undefined) events.started(service, child.pid);
