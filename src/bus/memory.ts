@@ -4,7 +4,8 @@
  * on a simulated crash (`close({ abrupt: true })`) and not on a clean close, and a
  * simulated broker restart. Delivery is asynchronous (as on a real bus) and in publish order.
  */
-import { BusError, matchesTopic, type Bus, type BusEvent, type BusMessage, type BusOptions, type PublishOptions } from './bus.js';
+import { BusError, matchesTopic, type Bus, type BusMessage, type BusOptions, type PublishOptions } from './bus.js';
+import { createBusListeners } from './listeners.js';
 
 /** What the broker keeps about one connected bus. */
 interface MemoryClient {
@@ -131,36 +132,19 @@ type State = 'idle' | 'connected' | 'reconnecting' | 'closed';
 
 export function createMemoryBus(broker: MemoryBroker, options: BusOptions): Bus {
   const b = broker.internal;
-  const messageListeners = new Set<(message: BusMessage) => void>();
-  const eventListeners = new Set<(event: BusEvent) => void>();
+  const listeners = createBusListeners();
+  const emit = listeners.emit;
   const queue: BusMessage[] = [];
   let scheduled = false;
   let state: State = 'idle';
   const reconnectPeriodMs = options.reconnectPeriodMs ?? 0;
-
-  const emit = (event: BusEvent): void => {
-    for (const listener of eventListeners) {
-      try {
-        listener(event);
-      } catch {
-        // A failing event listener must not take the bus down.
-      }
-    }
-  };
 
   const drain = (): void => {
     scheduled = false;
     // Deliver what is queued now; anything queued by listeners waits for the next turn.
     const count = queue.length;
     for (let i = 0; i < count; i++) {
-      const message = queue[i]!;
-      for (const listener of messageListeners) {
-        try {
-          listener(message);
-        } catch (error) {
-          emit({ type: 'error', error: error instanceof Error ? error : new Error(String(error)) });
-        }
-      }
+      listeners.deliver(queue[i]!);
     }
     queue.splice(0, count);
     if (queue.length > 0) schedule();
@@ -228,14 +212,8 @@ export function createMemoryBus(broker: MemoryBroker, options: BusOptions): Bus 
       client.patterns.add(pattern);
       if (state === 'connected') b.deliverRetained(client, pattern);
     },
-    onMessage(listener) {
-      messageListeners.add(listener);
-      return () => messageListeners.delete(listener);
-    },
-    onEvent(listener) {
-      eventListeners.add(listener);
-      return () => eventListeners.delete(listener);
-    },
+    onMessage: listeners.onMessage,
+    onEvent: listeners.onEvent,
     async close(closeOptions = {}) {
       if (state === 'closed') return;
       const wasConnected = state === 'connected';

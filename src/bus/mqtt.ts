@@ -14,7 +14,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
-import { BusError, type Bus, type BusEvent, type BusMessage, type BusOptions, type PublishOptions, type SubscribeOptions } from './bus.js';
+import { BusError, type Bus, type BusOptions, type PublishOptions, type SubscribeOptions } from './bus.js';
+import { createBusListeners } from './listeners.js';
 
 /** TLS settings passed through to `tls.connect` for `mqtts://`. */
 export interface MqttTlsOptions {
@@ -156,33 +157,16 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
       : {}),
   };
 
-  const messageListeners = new Set<(message: BusMessage) => void>();
-  const eventListeners = new Set<(event: BusEvent) => void>();
+  const listeners = createBusListeners();
+  const emit = listeners.emit;
   const patterns = new Set<string>();
   let client: MqttClient | undefined;
   let connected = false;
   let everConnected = false;
   let closed = false;
 
-  const emit = (event: BusEvent): void => {
-    for (const listener of eventListeners) {
-      try {
-        listener(event);
-      } catch {
-        // A failing event listener must not take the bus down.
-      }
-    }
-  };
-
   const onMessage = (topic: string, payload: Buffer, packet: IPublishPacket): void => {
-    const message: BusMessage = { topic, payload, retained: packet.retain };
-    for (const listener of messageListeners) {
-      try {
-        listener(message);
-      } catch (error) {
-        emit({ type: 'error', error: error instanceof Error ? error : new Error(String(error)) });
-      }
-    }
+    listeners.deliver({ topic, payload, retained: packet.retain });
   };
 
   return {
@@ -273,14 +257,8 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
       const refused = granted.find((g) => g.qos === 128 || g.qos > 2);
       if (refused) throw new BusError(`the broker refused the subscription to ${pattern}`, 'bus-refused');
     },
-    onMessage(listener) {
-      messageListeners.add(listener);
-      return () => messageListeners.delete(listener);
-    },
-    onEvent(listener) {
-      eventListeners.add(listener);
-      return () => eventListeners.delete(listener);
-    },
+    onMessage: listeners.onMessage,
+    onEvent: listeners.onEvent,
     async close(closeOptions = {}) {
       if (closed) return;
       closed = true;

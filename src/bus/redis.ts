@@ -22,7 +22,8 @@
  * included). A glob `*` also crosses `/`, so every delivery is checked with `matchesTopic`.
  */
 import type { Redis, RedisOptions } from 'ioredis';
-import { BusError, matchesTopic, type Bus, type BusEvent, type BusMessage, type BusOptions, type PublishOptions } from './bus.js';
+import { BusError, matchesTopic, type Bus, type BusOptions, type PublishOptions } from './bus.js';
+import { createBusListeners } from './listeners.js';
 
 export interface RedisBusOptions extends BusOptions {
   /** Extra ioredis options (e.g. `tls: { ca }` for rediss://); the URL gives host, port, user, password, db. */
@@ -115,8 +116,8 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
     ...options.redis,
   };
 
-  const messageListeners = new Set<(message: BusMessage) => void>();
-  const eventListeners = new Set<(event: BusEvent) => void>();
+  const listeners = createBusListeners();
+  const emit = listeners.emit;
   /** MQTT pattern → glob, in subscription order. */
   const patterns = new Map<string, string>();
   let cmd: ChinookRedis | undefined;
@@ -130,28 +131,11 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
   /** The latest connection error: ioredis rejects connect() with a generic one. */
   let lastError: Error | undefined;
 
-  const emit = (event: BusEvent): void => {
-    for (const listener of eventListeners) {
-      try {
-        listener(event);
-      } catch {
-        // A failing event listener must not take the bus down.
-      }
-    }
-  };
   const report = (error: unknown): void => {
     if (!closed) emit({ type: 'error', error: error instanceof Error ? error : new Error(String(error)) });
   };
 
-  const deliver = (message: BusMessage): void => {
-    for (const listener of messageListeners) {
-      try {
-        listener(message);
-      } catch (error) {
-        report(error);
-      }
-    }
-  };
+  const deliver = listeners.deliver;
 
   const onPmessage = (glob: string, channel: Buffer, payload: Buffer): void => {
     const topic = channel.toString();
@@ -367,14 +351,8 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
       await s.psubscribe(glob);
       await readRetained(pattern, glob);
     },
-    onMessage(listener) {
-      messageListeners.add(listener);
-      return () => messageListeners.delete(listener);
-    },
-    onEvent(listener) {
-      eventListeners.add(listener);
-      return () => eventListeners.delete(listener);
-    },
+    onMessage: listeners.onMessage,
+    onEvent: listeners.onEvent,
     async close(closeOptions = {}) {
       if (closed) return;
       closed = true;
