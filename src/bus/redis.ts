@@ -8,6 +8,9 @@
  *   them with `retained: true`. An update racing the read can arrive both live and from the
  *   key; the runtime's `(epoch, seq)` rule applies it once. Keys are read again after every
  *   reconnect, which recovers whatever pub/sub (at most once) dropped meanwhile.
+ *   Subscriptions asked for in the same tick are batched: one PSUBSCRIBE of every glob, then
+ *   one SCAN over a glob covering them all (their common literal prefix), each key delivered
+ *   once, through whichever pattern matches it — as a live message is.
  * - Last will: the client keeps `$chinook/alive/<clientId>` alive (PX = keepalive, refreshed
  *   every keepalive/3) next to `$chinook/will/<clientId>` (a hash: topic, payload). Every
  *   adapter instance listens for expiry events (`notify-keyspace-events` gets `Ex` added when
@@ -16,7 +19,8 @@
  *   will key still exists, so the will fires exactly once however many instances watch.
  *   Detection bound: keepalive + Redis's expiry lag (~100 ms active expiry cycle, more with
  *   very many volatile keys), or keepalive + one sweep period without notifications.
- *   Someone must be connected to notice: a client connecting later sweeps once on connect.
+ *   Someone must be connected to notice: a client connecting later sweeps once on connect
+ *   (started after the reads asked for right after connecting, so it does not delay them).
  *
  * MQTT wildcards map to Redis globs: `+` → `*` and a trailing `#` → `*` (the parent topic
  * included). A glob `*` also crosses `/`, so every delivery is checked with `matchesTopic`.
@@ -31,6 +35,16 @@ export interface RedisBusOptions extends BusOptions {
 }
 
 const ALIVE_PREFIX = '$chinook/alive/';
+/**
+ * Keys visited per SCAN call. A bigger count means fewer round trips (1,000 domains take one
+ * call, not two or three); each call still blocks the server only briefly (~1 ms per 10k keys).
+ */
+const SCAN_COUNT = 10_000;
+/** Keys per MGET: bounds one reply's size; the MGETs of a SCAN page are sent together (pipelined). */
+const MGET_BATCH = 1_000;
+/** Loaded on first use (importing chinook/runtime must not pay for every adapter), and once: not resolved again per connect. */
+const importIoredis = () => import('ioredis');
+let ioredisModule: ReturnType<typeof importIoredis> | undefined;
 const WILL_PREFIX = '$chinook/will/';
 
 /** SET + PUBLISH atomically; an empty payload clears the retained key. */
@@ -72,6 +86,33 @@ export function toRedisGlob(pattern: string): string {
     glob += level === '+' ? '*' : level.replace(/[*?[\]\\]/g, '\\$&');
   }
   return glob;
+}
+
+/** The literal text every topic `pattern` matches starts with (`a/#` also matches `a`: no slash). */
+function literalPrefix(pattern: string): string {
+  const levels = pattern.split('/');
+  let prefix = '';
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i]!;
+    if (level === '#') return prefix;
+    if (i > 0) prefix += '/';
+    if (level === '+') return prefix;
+    prefix += level;
+  }
+  return prefix;
+}
+
+/** One glob matching every key any of `patterns` can match: their common literal prefix, then `*`. */
+export function toCoveringGlob(patterns: readonly string[]): string {
+  if (patterns.length === 1) return toRedisGlob(patterns[0]!);
+  let common = literalPrefix(patterns[0]!);
+  for (const pattern of patterns.slice(1)) {
+    const prefix = literalPrefix(pattern);
+    let i = 0;
+    while (i < common.length && i < prefix.length && common[i] === prefix[i]) i++;
+    common = common.slice(0, i);
+  }
+  return common.replace(/[*?[\]\\]/g, '\\$&') + '*';
 }
 
 function parseDb(url: string): number {
@@ -130,6 +171,11 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
   let notifications = false;
   /** The latest connection error: ioredis rejects connect() with a generic one. */
   let lastError: Error | undefined;
+  /** Subscriptions asked for in this tick, read together (see `subscribe`). */
+  let batch: { readonly patterns: string[]; promise: Promise<void> } | undefined;
+  /** Key reads in progress, and what waits for them all to end (the sweep on connect). */
+  let readsInFlight = 0;
+  let afterReads: (() => void)[] = [];
 
   const report = (error: unknown): void => {
     if (!closed) emit({ type: 'error', error: error instanceof Error ? error : new Error(String(error)) });
@@ -162,7 +208,7 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
     if (!c) return;
     let cursor = '0';
     do {
-      const [next, keys] = await c.scan(cursor, 'MATCH', `${WILL_PREFIX}*`, 'COUNT', 1000);
+      const [next, keys] = await c.scan(cursor, 'MATCH', `${WILL_PREFIX}*`, 'COUNT', SCAN_COUNT);
       cursor = next;
       for (const key of keys) {
         await c.chinookFireWill(ALIVE_PREFIX + key.slice(WILL_PREFIX.length), key);
@@ -170,25 +216,61 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
     } while (cursor !== '0');
   };
 
-  /** SCAN the keys a pattern covers and deliver them as retained. */
-  const readRetained = async (pattern: string, glob: string): Promise<void> => {
+  /**
+   * SCAN the keys the patterns cover (one glob covering them all) and deliver each once, as
+   * retained. A page's MGETs are sent before the next SCAN, so they share the round trips.
+   */
+  const readRetained = async (wanted: readonly string[]): Promise<void> => {
     const c = cmd;
-    if (!c) return;
+    if (!c || wanted.length === 0) return;
+    const glob = toCoveringGlob(wanted);
     const seen = new Set<string>();
+    const reads: Promise<void>[] = [];
+    let failure: { error: unknown } | undefined;
+    const deliverValues = (keys: readonly string[], values: readonly (Buffer | null)[]): void => {
+      for (let i = 0; i < keys.length; i++) {
+        const value = values[i];
+        if (value) deliver({ topic: keys[i]!, payload: value, retained: true });
+      }
+    };
     let cursor = '0';
     do {
-      const [next, keys] = await c.scan(cursor, 'MATCH', glob, 'COUNT', 1000);
+      const [next, keys] = await c.scan(cursor, 'MATCH', glob, 'COUNT', SCAN_COUNT);
       cursor = next;
-      // SCAN may return a key twice; and a glob `*` crosses levels: filter both.
-      const wanted = keys.filter((k) => !seen.has(k) && matchesTopic(pattern, k));
-      if (wanted.length === 0) continue;
-      for (const k of wanted) seen.add(k);
-      const values = await c.mgetBuffer(...wanted);
-      for (let i = 0; i < wanted.length; i++) {
-        const value = values[i];
-        if (value) deliver({ topic: wanted[i]!, payload: value, retained: true });
+      // SCAN may return a key twice; a glob `*` crosses levels, and the covering glob covers more: filter.
+      const page = keys.filter((k) => !seen.has(k) && wanted.some((pattern) => matchesTopic(pattern, k)));
+      for (const k of page) seen.add(k);
+      for (let i = 0; i < page.length; i += MGET_BATCH) {
+        const slice = page.slice(i, i + MGET_BATCH);
+        // Handled at once: a SCAN failing meanwhile must not leave this rejection unhandled.
+        reads.push(c.mgetBuffer(...slice).then((values) => deliverValues(slice, values), (error: unknown) => void (failure ??= { error })));
       }
     } while (cursor !== '0');
+    await Promise.all(reads);
+    if (failure) throw failure.error;
+  };
+
+  const endRead = (): void => {
+    if (--readsInFlight > 0) return;
+    const waiting = afterReads;
+    afterReads = [];
+    for (const run of waiting) run();
+  };
+
+  /**
+   * The sweep on (re)connect, once the reads asked for right after connecting are done: it
+   * SCANs the whole keyspace on the command connection and would otherwise delay them (and
+   * what the caller publishes as soon as they are done, e.g. `online`). setImmediate: a
+   * caller reacting to connect() or to a subscribe resolving has sent its commands by then.
+   */
+  const sweepAfterReads = (): void => {
+    const run = (): void => {
+      if (!closed && connected) sweepWills().catch(report);
+    };
+    setImmediate(() => {
+      if (readsInFlight === 0) run();
+      else afterReads.push(() => setImmediate(run));
+    });
   };
 
   const keepAlive = async (): Promise<void> => {
@@ -234,20 +316,35 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
     }
   };
 
-  /** After the first connection and every reconnect: liveness, subscriptions, then the keys. */
-  const onBothReady = async (): Promise<void> => {
+  /**
+   * After the first connection and every reconnect: liveness and subscriptions, then the keys.
+   * The commands are independent, so they are sent together (one round trip, not three); the
+   * will exists before `connect` is emitted, so before anyone publishes `online`.
+   */
+  const onBothReady = async (notificationsCheck?: Promise<boolean>): Promise<void> => {
     const s = sub!;
-    await keepAlive();
-    await s.subscribe(expiredChannel);
-    if (patterns.size > 0) await s.psubscribe(...new Set(patterns.values()));
+    const [enabled] = await Promise.all([
+      notificationsCheck,
+      keepAlive(),
+      s.subscribe(expiredChannel),
+      patterns.size > 0 ? s.psubscribe(...new Set(patterns.values())) : undefined,
+    ]);
+    if (enabled !== undefined) notifications = enabled;
     const reconnect = everConnected;
     everConnected = true;
     connected = true;
     emit({ type: 'connect', reconnect });
     startTimers();
-    sweepWills().catch(report);
-    if (reconnect) {
-      for (const [pattern, glob] of patterns) await readRetained(pattern, glob);
+    if (!reconnect || patterns.size === 0) {
+      sweepAfterReads();
+      return;
+    }
+    readsInFlight++;
+    sweepAfterReads();
+    try {
+      await readRetained([...patterns.keys()]);
+    } finally {
+      endRead();
     }
   };
 
@@ -296,8 +393,8 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
     async connect() {
       if (closed) throw new BusError('the bus was closed', 'bus-closed');
       if (cmd) return;
-      // Loaded on first use: importing chinook/runtime must not pay for every adapter.
-      const { Redis: Client } = await import('ioredis');
+      ioredisModule ??= importIoredis();
+      const { Redis: Client } = await ioredisModule;
       if (cmd) return;
       if (closed) throw new BusError('the bus was closed', 'bus-closed');
       const c = new Client(url, redisOptions) as ChinookRedis;
@@ -317,8 +414,7 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
           }),
         ]);
         clearTimeout(timer);
-        notifications = await enableExpiryNotifications(c);
-        await onBothReady();
+        await onBothReady(enableExpiryNotifications(c));
       } catch (error) {
         clearTimeout(timer);
         closed = true;
@@ -345,11 +441,27 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
       const s = sub;
       if (!s || closed) throw new BusError(`cannot subscribe to ${pattern}: the bus is ${closed ? 'closed' : 'not connected'}`, 'bus-closed');
       if (patterns.has(pattern)) return;
-      const glob = toRedisGlob(pattern);
-      patterns.set(pattern, glob);
-      // Subscribe first, then read: an update in between is seen live, from the key, or both.
-      await s.psubscribe(glob);
-      await readRetained(pattern, glob);
+      patterns.set(pattern, toRedisGlob(pattern));
+      // Subscriptions asked for in the same tick (the runtime asks for state and status at
+      // once) share one PSUBSCRIBE and one SCAN of the keyspace.
+      if (batch === undefined) {
+        const next: { readonly patterns: string[]; promise: Promise<void> } = { patterns: [], promise: Promise.resolve() };
+        batch = next;
+        readsInFlight++;
+        next.promise = (async () => {
+          await undefined;
+          batch = undefined;
+          try {
+            // Subscribe first, then read: an update in between is seen live, from the key, or both.
+            await s.psubscribe(...next.patterns.map((p) => patterns.get(p)!));
+            await readRetained(next.patterns);
+          } finally {
+            endRead();
+          }
+        })();
+      }
+      batch.patterns.push(pattern);
+      await batch.promise;
     },
     onMessage: listeners.onMessage,
     onEvent: listeners.onEvent,

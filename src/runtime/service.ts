@@ -4,8 +4,10 @@
  * Life of an instance: will registered (`offline`, retained) → connect → subscribe
  * `<prefix>/state/+` and `<prefix>/status/+` → `online` (retained) → wait until the
  * service's own `online` comes back (brokers deliver retained messages on subscribe
- * before later publishes, so by then the retained system state is in the store) →
- * wait for required dependencies → `onStart` → update callbacks.
+ * before later publishes, so by then the retained system state is in the store; on Redis,
+ * whose subscribe resolves once the keys are read, `online` goes out alongside the
+ * subscriptions and no echo is awaited) → wait for required dependencies → `onStart` →
+ * update callbacks.
  *
  * Decisions (documented in the report and in RunOptions):
  * - Publishing before `onStart` is called, or after the stop began, is refused
@@ -588,18 +590,26 @@ export function createService<T extends ServiceTypes>(
     // Own publishes are applied locally at once: their echoes are not needed (MQTT 5 No Local).
     echoesSuppressed = bus.honoursNoLocal === true;
     // Both at once: one round trip to the broker instead of two.
-    await Promise.all([bus.subscribe(`${statePrefix}+`, { noLocal: true }), bus.subscribe(`${statusPrefix}+`)]);
-    // The echo of our own `online` comes after the retained messages the subscriptions brought.
-    const echoed = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, SYNC_TIMEOUT_MS);
-      ownOnlineEcho = () => {
-        ownOnlineEcho = undefined;
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    await publishStatus('online');
-    await echoed;
+    const subscribed = Promise.all([bus.subscribe(`${statePrefix}+`, { noLocal: true }), bus.subscribe(`${statusPrefix}+`)]);
+    if (bus.kind === 'redis') {
+      // Redis has no retained messages: its subscribe() resolves only once the keys were read
+      // (after subscribing) and delivered, so the retained system state is in the store then.
+      // `online` needs neither to wait for the subscriptions nor its echo to be waited for.
+      await Promise.all([subscribed, publishStatus('online')]);
+    } else {
+      await subscribed;
+      // The echo of our own `online` comes after the retained messages the subscriptions brought.
+      const echoed = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, SYNC_TIMEOUT_MS);
+        ownOnlineEcho = () => {
+          ownOnlineEcho = undefined;
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      await publishStatus('online');
+      await echoed;
+    }
     if (stopPromise) throw stoppedEarly();
     phase = 'waiting';
     await waitForDependencies();
