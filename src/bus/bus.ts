@@ -64,6 +64,12 @@ export interface Bus {
    * from coming back (MQTT 5). Absent or false: they come back whatever the option says.
    */
   readonly honoursNoLocal?: boolean;
+  /**
+   * True when `subscribe()` resolves only after every retained message matching the pattern
+   * has been delivered (Redis: the keys are read after subscribing). Absent or false (MQTT,
+   * memory): retained messages may still arrive after it resolves.
+   */
+  readonly retainedDeliveredOnSubscribe?: boolean;
   /** Resolves once connected; rejects with a BusError if the first connection fails. */
   connect(): Promise<void>;
   /** QoS 1 (at least once) where the bus has QoS. Resolves when the bus accepted it. */

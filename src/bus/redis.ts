@@ -390,6 +390,8 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
 
   return {
     kind: 'redis',
+    // Subscribe, then read the keys: subscribe() resolves once they are delivered.
+    retainedDeliveredOnSubscribe: true,
     async connect() {
       if (closed) throw new BusError('the bus was closed', 'bus-closed');
       if (cmd) return;

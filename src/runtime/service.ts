@@ -591,10 +591,10 @@ export function createService<T extends ServiceTypes>(
     echoesSuppressed = bus.honoursNoLocal === true;
     // Both at once: one round trip to the broker instead of two.
     const subscribed = Promise.all([bus.subscribe(`${statePrefix}+`, { noLocal: true }), bus.subscribe(`${statusPrefix}+`)]);
-    if (bus.kind === 'redis') {
-      // Redis has no retained messages: its subscribe() resolves only once the keys were read
-      // (after subscribing) and delivered, so the retained system state is in the store then.
-      // `online` needs neither to wait for the subscriptions nor its echo to be waited for.
+    if (bus.retainedDeliveredOnSubscribe === true) {
+      // subscribe() resolves only once the retained state was delivered (Redis reads the keys
+      // after subscribing), so it is in the store then: `online` needs neither to wait for the
+      // subscriptions nor its echo to be waited for.
       await Promise.all([subscribed, publishStatus('online')]);
     } else {
       await subscribed;
