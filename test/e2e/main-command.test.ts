@@ -57,7 +57,7 @@ describe('chinook run (the README main command, embedded broker)', () => {
     for (const domain of DOMAINS.filter((d) => d !== 'presence')) expect(system.availability(domain), domain).toBe('available');
     // A dependent says whose loss it is, the way a person reads it.
     expect(system.lines).toContainEqual(
-      expect.stringMatching(/^\d\d:\d\d:\d\d lighting-service: chinook lighting-service: required dependency "presence" lost \(owner presence-service is offline\)$/),
+      expect.stringMatching(/^\d\d:\d\d:\d\d lighting-service: required dependency "presence" lost \(owner presence-service is offline\)$/),
     );
 
     system.child.kill('SIGINT');

@@ -80,7 +80,9 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
       note(`${service} started (pid ${pid})`);
     },
     output(service, line) {
-      note(`${service}: ${line}`);
+      // A child's runtime already names itself (`chinook <service>: …`); say it once.
+      const own = `chinook ${service}: `;
+      note(`${service}: ${line.startsWith(own) ? line.slice(own.length) : line}`);
     },
     exited(service, description) {
       processes.set(service, { ...processes.get(service), exit: description });
