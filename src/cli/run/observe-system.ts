@@ -55,10 +55,10 @@ export async function observeSystem(bus: Bus, system: SystemSpec, events: Observ
         events.rejected?.(topic, result.reason, result.detail);
         return;
       }
+      // The last status wins, whatever its epoch, as in the runtime: a will that fires late
+      // (an older instance's) is answered by the live instance republishing `online`.
       const { status, epoch } = result.message;
       const last = statuses.get(service);
-      // An older instance's will must not mark a newer instance offline.
-      if (last && epoch < last.epoch) return;
       statuses.set(service, { status, epoch });
       if (last?.status !== status) events.status?.(service, status);
     }
