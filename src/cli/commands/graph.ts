@@ -1,10 +1,7 @@
 import type { Command } from '../command.js';
-import { loadConfig } from '../config.js';
 import { ExitCode } from '../exit-codes.js';
-import { loadSystemFromDir } from '../load-system.js';
-import { oneOf, parseCommandArgs } from '../parse-args.js';
+import { loadForManifestCommand } from '../manifest-command.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
-import { UsageError } from '../cli-error.js';
 import { graphRenderers, type GraphFormat } from '../../model/render-graph.js';
 
 const usage = 'usage: chinook graph [DIR] [--format mermaid|dot|json]';
@@ -25,16 +22,9 @@ export const graphCommand: Command = {
   summary: 'print the services\' dependency graph (mermaid, dot or json), loops in red',
   usage,
   async run(argv, ctx) {
-    const { values, positionals } = parseCommandArgs(argv, { format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage);
-    if (values.help) {
-      ctx.stdout.write(help + '\n');
-      return ExitCode.ok;
-    }
-    const format = oneOf('format', values.format, FORMATS, 'mermaid', usage);
-    if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, usage);
-    const config = await loadConfig(ctx.cwd);
-    const dir = positionals[0] ?? config.manifests;
-    const loaded = await loadSystemFromDir(dir, { cwd: ctx.cwd, system: config.system });
+    const parsed = await loadForManifestCommand(argv, ctx, { usage, help, formats: FORMATS, defaultFormat: 'mermaid' });
+    if (parsed === undefined) return ExitCode.ok;
+    const { format, loaded } = parsed;
     const onlyLoops = loaded.diagnostics.every((d) => d.severity !== 'error' || d.code === 'dependency-cycle');
     // A system whose only fault is a loop is still drawn: the picture is how one finds the loop.
     if (onlyLoops) ctx.stdout.write(graphRenderers[format](loaded.build.graph));

@@ -1,10 +1,7 @@
 import type { Command } from '../command.js';
-import { loadConfig } from '../config.js';
 import { ExitCode } from '../exit-codes.js';
-import { loadSystemFromDir } from '../load-system.js';
-import { oneOf, parseCommandArgs } from '../parse-args.js';
+import { loadForManifestCommand } from '../manifest-command.js';
 import { renderDiagnostics, type DiagnosticFormat } from '../render-diagnostics.js';
-import { UsageError } from '../cli-error.js';
 
 const usage = 'usage: chinook validate [DIR] [--format text|json|github]';
 const FORMATS: readonly DiagnosticFormat[] = ['text', 'json', 'github'];
@@ -24,16 +21,9 @@ export const validateCommand: Command = {
   summary: 'check every manifest and report all problems (exit 1 on any error)',
   usage,
   async run(argv, ctx) {
-    const { values, positionals } = parseCommandArgs(argv, { format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage);
-    if (values.help) {
-      ctx.stdout.write(help + '\n');
-      return ExitCode.ok;
-    }
-    const format = oneOf('format', values.format, FORMATS, 'text', usage);
-    if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, usage);
-    const config = await loadConfig(ctx.cwd);
-    const dir = positionals[0] ?? config.manifests;
-    const loaded = await loadSystemFromDir(dir, { cwd: ctx.cwd, system: config.system });
+    const parsed = await loadForManifestCommand(argv, ctx, { usage, help, formats: FORMATS, defaultFormat: 'text' });
+    if (parsed === undefined) return ExitCode.ok;
+    const { format, loaded } = parsed;
     const output = renderDiagnostics(loaded.diagnostics, format, loaded.sources, { color: ctx.color });
     const ok = loaded.model !== undefined;
     if (format === 'text') {

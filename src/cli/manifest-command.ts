@@ -1,0 +1,33 @@
+import type { CliContext } from './command.js';
+import { UsageError } from './cli-error.js';
+import { loadConfig } from './config.js';
+import { loadSystemFromDir, type LoadedSystem } from './load-system.js';
+import { oneOf, parseCommandArgs } from './parse-args.js';
+
+export interface ManifestCommandSpec<F extends string> {
+  readonly usage: string;
+  readonly help: string;
+  readonly formats: readonly F[];
+  readonly defaultFormat: F;
+}
+
+/**
+ * The common start of `validate` and `graph`: `[DIR] [--format F]`, help, the manifest folder
+ * from chinook.config.yaml, and the loaded system. Undefined when help was printed.
+ */
+export async function loadForManifestCommand<F extends string>(
+  argv: readonly string[],
+  ctx: CliContext,
+  spec: ManifestCommandSpec<F>,
+): Promise<{ readonly format: F; readonly loaded: LoadedSystem } | undefined> {
+  const { values, positionals } = parseCommandArgs(argv, { format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, spec.usage);
+  if (values.help) {
+    ctx.stdout.write(spec.help + '\n');
+    return undefined;
+  }
+  const format = oneOf('format', values.format, spec.formats, spec.defaultFormat, spec.usage);
+  if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, spec.usage);
+  const config = await loadConfig(ctx.cwd);
+  const loaded = await loadSystemFromDir(positionals[0] ?? config.manifests, { cwd: ctx.cwd, system: config.system });
+  return { format, loaded };
+}
