@@ -195,6 +195,26 @@ function preview(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/**
+ * The checks every chinook/1 message passes first, in the order a receiver can afford: size
+ * (before parsing), JSON, a JSON object, then `protocol` (so another protocol's message is
+ * `wrong-protocol` whatever its shape). The parsed object, or why not.
+ */
+function parseChinookObject(
+  payload: Uint8Array | string,
+  maxPayloadBytes: number,
+): { readonly ok: true; readonly value: Record<string, unknown> } | Rejection {
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.byteLength;
+  if (size > maxPayloadBytes) return reject('oversize', `${size} bytes, limit ${maxPayloadBytes}`);
+  const value = parseJson(payload);
+  if (value === parseFailed) return reject('not-json', `${size} bytes that do not parse as JSON`);
+  if (!isRecord(value)) return reject('malformed-envelope', `expected a JSON object, got ${preview(value)}`);
+  const protocol = value['protocol'];
+  if (typeof protocol !== 'string') return reject('malformed-envelope', `"protocol" must be a string, got ${preview(protocol)}`);
+  if (protocol !== PROTOCOL) return reject('wrong-protocol', `protocol ${preview(protocol)}, expected "${PROTOCOL}"`);
+  return { ok: true, value };
+}
+
 /** Why an object is not a well-formed chinook/1 envelope (its protocol already checked), or undefined. */
 function findMalformedField(o: Record<string, unknown>): string | undefined {
   if (typeof o['domain'] !== 'string') return `"domain" must be a string, got ${preview(o['domain'])}`;
@@ -225,16 +245,9 @@ export function decodeEnvelope<T = unknown>(
   target: EnvelopeTarget | undefined,
   maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES,
 ): DecodeResult<T> {
-  const size = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.byteLength;
-  if (size > maxPayloadBytes) return reject('oversize', `${size} bytes, limit ${maxPayloadBytes}`);
-
-  const value = parseJson(payload);
-  if (value === parseFailed) return reject('not-json', `${size} bytes that do not parse as JSON`);
-  if (!isRecord(value)) return reject('malformed-envelope', `expected a JSON object, got ${preview(value)}`);
-
-  const protocol = value['protocol'];
-  if (typeof protocol !== 'string') return reject('malformed-envelope', `"protocol" must be a string, got ${preview(protocol)}`);
-  if (protocol !== PROTOCOL) return reject('wrong-protocol', `protocol ${preview(protocol)}, expected "${PROTOCOL}"`);
+  const parsed = parseChinookObject(payload, maxPayloadBytes);
+  if (!parsed.ok) return parsed;
+  const value = parsed.value;
 
   const malformed = findMalformedField(value);
   if (malformed !== undefined) return reject('malformed-envelope', malformed);
@@ -284,14 +297,9 @@ export function decodeStatus(
   topicService: string,
   maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES,
 ): StatusDecodeResult {
-  const size = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.byteLength;
-  if (size > maxPayloadBytes) return reject('oversize', `${size} bytes, limit ${maxPayloadBytes}`);
-  const value = parseJson(payload);
-  if (value === parseFailed) return reject('not-json', `${size} bytes that do not parse as JSON`);
-  if (!isRecord(value)) return reject('malformed-envelope', `expected a JSON object, got ${preview(value)}`);
-  const protocol = value['protocol'];
-  if (typeof protocol !== 'string') return reject('malformed-envelope', `"protocol" must be a string, got ${preview(protocol)}`);
-  if (protocol !== PROTOCOL) return reject('wrong-protocol', `protocol ${preview(protocol)}, expected "${PROTOCOL}"`);
+  const parsed = parseChinookObject(payload, maxPayloadBytes);
+  if (!parsed.ok) return parsed;
+  const value = parsed.value;
   const service = value['service'];
   if (service !== topicService) {
     return reject('malformed-envelope', `"service" is ${preview(service)} on the status topic of "${topicService}"`);
