@@ -6,7 +6,7 @@ export default defineConfig({
     // Generated code imports its runtime by package name; in this repository that
     // name points at the sources, so tests never run against a stale build.
     alias: {
-      'chinook/runtime': fileURLToPath(new URL('./src/runtime/index.ts', import.meta.url)),
+      'chinook-ipc/runtime': fileURLToPath(new URL('./src/runtime/index.ts', import.meta.url)),
     },
   },
   test: {

@@ -1,5 +1,5 @@
 /**
- * `chinook/toolchain`: the build-time API for build tools (bundler plugins, editors, custom
+ * `chinook-ipc/toolchain`: the build-time API for build tools (bundler plugins, editors, custom
  * scripts). Pure: manifest texts in, model / diagnostics / file contents out; reading and
  * writing files, rendering diagnostics and exit codes are the caller's (the CLI's) business.
  *

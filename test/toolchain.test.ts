@@ -1,5 +1,5 @@
 /**
- * `chinook/toolchain`, the programmatic API for build tools: the same results as the CLI,
+ * `chinook-ipc/toolchain`, the programmatic API for build tools: the same results as the CLI,
  * without touching the file system, and importable by its package name once built.
  */
 import { execFile } from 'node:child_process';
@@ -36,7 +36,7 @@ function readReferenceManifests(): ManifestFile[] {
 const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 const referenceOptions = { system: 'home', manifests: 'schemas', out: 'generated', handlers: 'handlers', generatorVersion: version };
 
-describe('chinook/toolchain', () => {
+describe('chinook-ipc/toolchain', () => {
   it('generates exactly the committed generated/ of the reference system, as `chinook generate` does', async () => {
     const result = await generateSystem(readReferenceManifests(), referenceOptions);
     expect(result.ok).toBe(true);
@@ -81,10 +81,10 @@ describe('chinook/toolchain', () => {
     for (const service of model!.services) expect(picture).toContain(service.name);
   });
 
-  it('is importable as `chinook/toolchain` from the build (package self-reference)', async () => {
+  it('is importable as `chinook-ipc/toolchain` from the build (package self-reference)', async () => {
     expect(existsSync(join(REPO, 'dist', 'toolchain.js')), 'dist/toolchain.js is missing: run `npm run build`').toBe(true);
     const script = [
-      "const t = await import('chinook/toolchain');",
+      "const t = await import('chinook-ipc/toolchain');",
       "const r = await t.generateSystem([{ path: 's/a.yaml', text: 'domain: a\\nowner: svc-a\\nversion: 1\\nstate: { type: object }\\n' }], { system: 's', manifests: 's' });",
       "console.log(JSON.stringify({ ok: r.ok, files: r.files.map((f) => f.path), fns: ['buildSystem', 'findDependencyLoops', 'renderMermaid', 'generateOutputs'].map((n) => typeof t[n]) }));",
     ].join('\n');

@@ -24,7 +24,7 @@ export interface EmbeddedBrokerOptions {
 
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = options.host ?? '127.0.0.1';
-  // Loaded on first use: importing chinook/runtime must not pay for the broker.
+  // Loaded on first use: importing chinook-ipc/runtime must not pay for the broker.
   const { Aedes } = await import('aedes');
   const aedes = await Aedes.createBroker();
   const sockets = new Set<net.Socket>();

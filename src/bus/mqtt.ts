@@ -176,7 +176,7 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
     async connect() {
       if (closed) throw new BusError('the bus was closed', 'bus-closed');
       if (client) return;
-      // Loaded on first use: importing chinook/runtime must not pay for every adapter.
+      // Loaded on first use: importing chinook-ipc/runtime must not pay for every adapter.
       const { MqttClient: Client } = await import('mqtt');
       if (client) return;
       if (closed) throw new BusError('the bus was closed', 'bus-closed');

@@ -42,7 +42,7 @@ const ALIVE_PREFIX = '$chinook/alive/';
 const SCAN_COUNT = 10_000;
 /** Keys per MGET: bounds one reply's size; the MGETs of a SCAN page are sent together (pipelined). */
 const MGET_BATCH = 1_000;
-/** Loaded on first use (importing chinook/runtime must not pay for every adapter), and once: not resolved again per connect. */
+/** Loaded on first use (importing chinook-ipc/runtime must not pay for every adapter), and once: not resolved again per connect. */
 const importIoredis = () => import('ioredis');
 let ioredisModule: ReturnType<typeof importIoredis> | undefined;
 const WILL_PREFIX = '$chinook/will/';

@@ -19,7 +19,7 @@ export interface GenerateOptions {
   readonly manifests?: string;
   /** Handlers folder, relative to the current directory. Default `handlers`. */
   readonly handlers?: string;
-  /** How generated code imports the runtime. Default `chinook/runtime`. */
+  /** How generated code imports the runtime. Default `chinook-ipc/runtime`. */
   readonly runtimeImport?: string;
   /** The handler template's text (templates/handler.ts.tmpl); read by the CLI. */
   readonly handlerTemplate?: string;
@@ -71,7 +71,7 @@ export function normalizeGenerateOptions(options: GenerateOptions): GenerateSett
     outDir: normalizeRelativePath(options.out ?? 'generated'),
     manifestDir: normalizeRelativePath(options.manifests ?? 'schemas'),
     handlersDir: normalizeRelativePath(options.handlers ?? 'handlers'),
-    runtimeImport: options.runtimeImport ?? 'chinook/runtime',
+    runtimeImport: options.runtimeImport ?? 'chinook-ipc/runtime',
     handlerTemplate: options.handlerTemplate ?? DEFAULT_HANDLER_TEMPLATE,
     generatorVersion: options.generatorVersion ?? '0.0.0',
   };

@@ -1,7 +1,7 @@
 /**
  * Manifest texts (or an already built system) → everything `chinook generate` would
  * write, and exactly the diagnostics it would report. Pure: the CLI and build tools
- * (`chinook/toolchain`) read and write the files themselves.
+ * (`chinook-ipc/toolchain`) read and write the files themselves.
  */
 import { createStateSchemaCompiler, type StateSchemaCompiler } from '../manifest/compile-state-schema.js';
 import { createSchemaInvalidDiagnostic, type Diagnostic } from '../manifest/diagnostics.js';

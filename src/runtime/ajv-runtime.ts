@@ -1,7 +1,7 @@
 /**
  * What validators compiled by `chinook generate` (ajv standalone code) need at run time:
  * ajv's small runtime helpers and ajv-formats' format checks, and nothing of ajv's
- * compiler. Generated code imports them from `chinook/runtime`, so a user's project
+ * compiler. Generated code imports them from `chinook-ipc/runtime`, so a user's project
  * never resolves `ajv/...` itself and the code stays ESM-clean (ajv emits `require(...)`).
  */
 import * as equalModule from 'ajv/dist/runtime/equal.js';

@@ -1,5 +1,5 @@
 /**
- * `chinook/runtime`: what generated code and service authors import.
+ * `chinook-ipc/runtime`: what generated code and service authors import.
  * Never imports toolchain code (yaml, ajv's compiler, ts-morph, json-schema-to-typescript).
  */
 export * from './contract.js';

@@ -41,7 +41,7 @@ function layOut(): void {
     join(work, 'tsconfig.json'),
     JSON.stringify({
       extends: join(REPO, 'tsconfig.json'),
-      compilerOptions: { noEmit: true, paths: { 'chinook/runtime': [join(REPO, 'src', 'runtime', 'index.ts')] } },
+      compilerOptions: { noEmit: true, paths: { 'chinook-ipc/runtime': [join(REPO, 'src', 'runtime', 'index.ts')] } },
       include: ['**/*.ts'],
       exclude: [],
     }),

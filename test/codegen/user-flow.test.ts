@@ -31,7 +31,7 @@ describe('user flow from npm pack', () => {
     const app = join(work, 'app');
     mkdirSync(join(app, 'schemas'), { recursive: true });
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'my-home', private: true, type: 'module' }));
-    const install = run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(packDir, tarball)], { cwd: app });
+    const install = run('npm', ['install', '--no-audit', '--no-fund', join(packDir, tarball)], { cwd: app });
     expect(install.status, install.out).toBe(0);
 
     writeFileSync(

@@ -6,7 +6,7 @@
  * process would; each test imports them afresh (`vi.resetModules`), as a fresh process would.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startServiceForTest, startSystemForTest } from 'chinook/runtime';
+import { startServiceForTest, startSystemForTest } from 'chinook-ipc/runtime';
 import { services, system, type Power, type Presence, type Tariff } from '../../generated/index.js';
 
 const ROOMS = ['hall', 'kitchen', 'living', 'bedroom'] as const;
