@@ -1,21 +1,42 @@
 import type { CliContext, Command } from './command.js';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-codes.js';
-import { brokerCommand } from './commands/broker.js';
-import { generateCommand } from './commands/generate.js';
-import { graphCommand } from './commands/graph.js';
-import { runCommand } from './commands/run.js';
-import { validateCommand } from './commands/validate.js';
 
 export type CommandName = 'validate' | 'generate' | 'graph' | 'run' | 'broker';
 
+/**
+ * A command as the registry knows it before it runs: its one-line summary and how to load it.
+ * Each command's module (and what it imports: ts-morph, ajv, aedes...) is loaded only when that
+ * command runs, so `chinook --help` and a service process stay light. The summary is repeated
+ * here on purpose; test/cli/main.test.ts checks it matches the module's.
+ */
+export interface CommandEntry {
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
 /** Every command, by name: a new one fails to compile until it is listed here. */
-export const commands: Record<CommandName, Command> = {
-  validate: validateCommand,
-  generate: generateCommand,
-  graph: graphCommand,
-  run: runCommand,
-  broker: brokerCommand,
+export const commands: Record<CommandName, CommandEntry> = {
+  validate: {
+    summary: 'check every manifest and report all problems (exit 1 on any error)',
+    load: async () => (await import('./commands/validate.js')).validateCommand,
+  },
+  generate: {
+    summary: 'validate, then write types, validators, topic map and service stubs (--check: verify only)',
+    load: async () => (await import('./commands/generate.js')).generateCommand,
+  },
+  graph: {
+    summary: 'print the services\' dependency graph (mermaid, dot or json), loops in red',
+    load: async () => (await import('./commands/graph.js')).graphCommand,
+  },
+  run: {
+    summary: 'run services\' handlers on the bus (default: every service, on an embedded broker)',
+    load: async () => (await import('./commands/run.js')).runCommand,
+  },
+  broker: {
+    summary: 'run the embedded MQTT broker (aedes, in memory) for other clients',
+    load: async () => (await import('./commands/broker.js')).brokerCommand,
+  },
 };
 
 export function renderHelp(): string {
@@ -66,8 +87,8 @@ export async function main(argv: readonly string[], overrides: Partial<CliContex
     ctx.stderr.write(`chinook: unknown command \`${name}\`\n\n${renderHelp()}\n`);
     return ExitCode.usage;
   }
-  const command = commands[name];
   try {
+    const command = await commands[name].load();
     return await command.run(rest, ctx);
   } catch (error) {
     if (error instanceof CliError) {
