@@ -2,7 +2,7 @@ import type { CliContext, Command } from './command.js';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-codes.js';
 
-export type CommandName = 'validate' | 'generate' | 'graph' | 'run' | 'broker';
+export type CommandName = 'validate' | 'generate' | 'graph' | 'run' | 'broker' | 'inspect';
 
 /**
  * A command as the registry knows it before it runs: its one-line summary and how to load it.
@@ -36,6 +36,10 @@ export const commands: Record<CommandName, CommandEntry> = {
   broker: {
     summary: 'run the embedded MQTT broker (aedes, in memory) for other clients',
     load: async () => (await import('./commands/broker.js')).brokerCommand,
+  },
+  inspect: {
+    summary: 'watch a running system (read-only): live web page and HTTP API',
+    load: async () => (await import('./commands/inspect.js')).inspectCommand,
   },
 };
 

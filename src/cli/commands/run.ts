@@ -59,7 +59,7 @@ interface RunSettings {
 }
 
 /** The same system under another name: every topic follows the prefix. */
-function renameSystem(spec: SystemSpec, system: string | undefined): SystemSpec {
+export function renameSystem(spec: SystemSpec, system: string | undefined): SystemSpec {
   if (system === undefined || system === spec.system) return spec;
   const prefix = `chinook/${system}`;
   const domains = Object.fromEntries(

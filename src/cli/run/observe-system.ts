@@ -1,6 +1,6 @@
 import type { Bus } from '../../bus/bus.js';
 import type { Availability, SystemSpec } from '../../runtime/contract.js';
-import { decodeEnvelope, decodeStatus } from '../../runtime/envelope.js';
+import { decodeEnvelope, decodeStatus, type StateEnvelope, type StatusMessage } from '../../runtime/envelope.js';
 
 interface DomainView {
   epoch: number;
@@ -21,6 +21,10 @@ export interface SystemObserver {
 export interface ObserverEvents {
   status?(service: string, status: 'online' | 'offline'): void;
   rejected?(topic: string, reason: string, detail: string): void;
+  /** Every envelope applied (not duplicates, not rejections), after the observer's view holds it. */
+  applied?(domain: string, envelope: StateEnvelope): void;
+  /** Every valid status message, changed or not (`status` fires only on a change). */
+  statusReceived?(message: StatusMessage): void;
 }
 
 /**
@@ -46,6 +50,7 @@ export async function observeSystem(bus: Bus, system: SystemSpec, events: Observ
       } else if (!result.duplicate) {
         const { epoch, seq, state } = result.envelope;
         domains.set(name, { epoch, seq, state, receivedAt: Date.now() });
+        events.applied?.(name, result.envelope);
       }
     } else if (topic.startsWith(statusPrefix)) {
       const service = topic.slice(statusPrefix.length);
@@ -61,6 +66,7 @@ export async function observeSystem(bus: Bus, system: SystemSpec, events: Observ
       const last = statuses.get(service);
       statuses.set(service, { status, epoch });
       if (last?.status !== status) events.status?.(service, status);
+      events.statusReceived?.(result.message);
     }
   });
   await bus.subscribe(`${system.prefix}/state/+`);

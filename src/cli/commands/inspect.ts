@@ -1,0 +1,151 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command, CliContext } from '../command.js';
+import { CliError, UsageError } from '../cli-error.js';
+import { ExitCode } from '../exit-codes.js';
+import { parseCommandArgs } from '../parse-args.js';
+import { loadConfig } from '../config.js';
+import { loadSystemFromDir } from '../load-system.js';
+import { waitForStopSignal } from '../signals.js';
+import { loadProject } from '../run/load-project.js';
+import { showUrl } from '../run/run-console.js';
+import { renameSystem } from './run.js';
+import { graphFromManifests, graphFromSystem } from '../inspect/system-graph.js';
+import { startInspectServer, type InspectServer } from '../inspect/inspect-server.js';
+import type { GraphResponse } from '../inspect/api-types.js';
+import { BusError, type Bus } from '../../bus/bus.js';
+import { createBus } from '../../bus/create-bus.js';
+import type { SystemSpec } from '../../runtime/contract.js';
+
+export const DEFAULT_INSPECT_PORT = 7420;
+const TOKEN_ENV = 'CHINOOK_INSPECT_TOKEN';
+
+const usage = [
+  'usage: chinook inspect [--broker URL] [--port N] [--host H] [options]',
+  '',
+  'Watches a running system as a read-only observer (it publishes nothing) and serves a',
+  'live web page and a read-only HTTP API (/api/state, /api/state/<domain>, /api/services,',
+  '/api/events) about it.',
+  '',
+  '  --broker URL        the system\'s bus (default: $CHINOOK_BROKER, else config `broker`)',
+  `  --port N            port to serve on (default ${DEFAULT_INSPECT_PORT}; 0 picks a free one)`,
+  '  --host H            address to serve on (default 127.0.0.1: this machine only)',
+  '  --system NAME       system name (topic prefix chinook/NAME; default: as generated)',
+  `  --token-file PATH   require \`Authorization: Bearer <token>\` on /api/ (the file's first line);`,
+  `                      or set $${TOKEN_ENV}. Required with a --host other than loopback.`,
+  '  --history N         updates kept per domain (default 20)',
+].join('\n');
+
+const options = {
+  broker: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  system: { type: 'string' },
+  'token-file': { type: 'string' },
+  history: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parseWhole(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max} (got \`${value}\`)`, usage);
+  }
+  return Number(value);
+}
+
+/** The token comes from a file or the environment, never from a flag value (`ps` shows those). */
+async function readToken(file: string | undefined, ctx: CliContext): Promise<string | undefined> {
+  if (file === undefined) {
+    const fromEnv = ctx.env[TOKEN_ENV]?.trim();
+    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+  }
+  let text: string;
+  try {
+    text = await readFile(resolve(ctx.cwd, file), 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read the token file \`${file}\`: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ExitCode.usage);
+  }
+  const token = text.split('\n')[0]!.trim();
+  if (token === '') throw new CliError(`the token file \`${file}\` is empty`, ExitCode.usage);
+  return token;
+}
+
+/** The manifests' graph when they load (loops and all); the generated system's otherwise. */
+async function loadGraph(manifests: string, system: SystemSpec, cwd: string): Promise<GraphResponse> {
+  try {
+    const loaded = await loadSystemFromDir(manifests, { cwd, system: system.system });
+    const onlyLoops = loaded.diagnostics.every((d) => d.severity !== 'error' || d.code === 'dependency-cycle');
+    if (onlyLoops && loaded.build.graph.services.length > 0) return graphFromManifests(loaded.build.graph);
+  } catch {
+    // No manifests beside the generated code (a deployed system): the generated lists will do.
+  }
+  return graphFromSystem(system);
+}
+
+async function connectObserver(url: string): Promise<Bus> {
+  let bus: Bus;
+  try {
+    // No will, no status: an observer leaves no trace on the bus (on Redis, no liveness keys).
+    bus = createBus(url, { clientId: `chinook-inspect-${process.pid}-${Math.random().toString(36).slice(2, 8)}` });
+  } catch (error) {
+    if (error instanceof BusError) throw new UsageError(error.message, usage);
+    throw error;
+  }
+  try {
+    await bus.connect();
+  } catch (error) {
+    if (error instanceof BusError) throw new CliError(error.message, ExitCode.failure);
+    throw error;
+  }
+  return bus;
+}
+
+export const inspectCommand: Command = {
+  summary: 'watch a running system (read-only): live web page and HTTP API',
+  usage,
+  async run(argv, ctx) {
+    const { values, positionals } = parseCommandArgs(argv, options, usage);
+    if (values.help) {
+      ctx.stdout.write(usage + '\n');
+      return ExitCode.ok;
+    }
+    if (positionals.length > 0) throw new UsageError(`unexpected argument \`${positionals[0]}\``, usage);
+    const config = await loadConfig(ctx.cwd);
+    const url = values.broker ?? (ctx.env['CHINOOK_BROKER'] || undefined) ?? config.broker;
+    if (url === undefined) {
+      throw new UsageError('no bus to watch: pass --broker URL (`chinook run` prints its bus), set $CHINOOK_BROKER, or `broker` in chinook.config.yaml', usage);
+    }
+    const port = parseWhole('port', values.port, 0, 65535) ?? DEFAULT_INSPECT_PORT;
+    const historySize = parseWhole('history', values.history, 1, 1000) ?? 20;
+    const host = values.host ?? '127.0.0.1';
+    const token = await readToken(values['token-file'], ctx);
+    if (token === undefined && !/^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(host)) {
+      throw new UsageError(`--host ${host} serves other machines: give a token (--token-file PATH or $${TOKEN_ENV})`, usage);
+    }
+    const project = await loadProject(config.out, ctx.cwd);
+    const system = renameSystem(project.system, values.system);
+    const graph = await loadGraph(config.manifests, system, ctx.cwd);
+    const bus = await connectObserver(url);
+    let server: InspectServer;
+    try {
+      server = await startInspectServer({ bus, system, graph, host, port, historySize, ...(token === undefined ? {} : { token }) });
+    } catch (error) {
+      await bus.close().catch(() => undefined);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new CliError(`port ${port} on ${host} is taken`, ExitCode.failure, 'pass --port N (0 picks a free one)');
+      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot serve on --host ${host}: not an address of this machine`, usage);
+      throw error;
+    }
+    ctx.stdout.write(`chinook inspect: ${server.url} (system ${system.system} on ${showUrl(url)}; read-only${token === undefined ? '' : ', token required'})\n`);
+    const signal = waitForStopSignal();
+    try {
+      await signal.promise;
+      return ExitCode.ok;
+    } finally {
+      signal.dispose();
+      await server.close();
+      await bus.close().catch(() => undefined);
+    }
+  },
+};
