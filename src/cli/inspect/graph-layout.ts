@@ -107,7 +107,7 @@ export function layoutGraph(input: LayoutInput): GraphResponse {
 
   // Rows from the top (providers) down; within a row, ordered by where what they wait for sits.
   const rows: string[][] = Array.from({ length: depth + 1 }, () => []);
-  for (const name of names) rows[depth - layers.get(name)!]!.push(name);
+  for (const name of names) rows[layers.get(name)!]!.push(name);
   const centre = new Map<string, number>();
   const nodes: GraphNode[] = [];
   let y = MARGIN;
