@@ -87,24 +87,45 @@ function sparkPoints(values) {
   return values.map((v, i) => `${i},${(15 - (v / max) * 14).toFixed(1)}`).join(' ');
 }
 function createDomainRow(name) {
-  const tr = el('tr', 'domain');
+  const tr = el('div', 'drow domain');
   tr.dataset.domain = name;
-  const r = { tr, pill: el('span', 'pill'), seq: el('td', 'num'), epoch: el('td', 'num'), age: el('td', 'num age'), owner: el('td', 'owner'), rate: el('span', 'rate'), line: svg('polyline', { points: '' }), summary: el('td', 'summary') };
-  const nameCell = el('td', 'name', name);
-  const pillCell = el('td');
+  const r = { tr, pill: el('span', 'pill'), seq: el('div', 'num c-seq'), epoch: el('div', 'num c-epoch'), age: el('div', 'num c-age'), owner: el('div', 'c-owner'), rate: el('span', 'rate'), line: svg('polyline', { points: '' }), summary: el('div', 'c-state') };
+  const nameCell = el('div', 'name c-name', name);
+  const pillCell = el('div', 'c-availability');
   pillCell.append(r.pill);
-  const rateCell = el('td', 'spark');
+  const rateCell = el('div', 'c-rate');
   const chart = svg('svg', { viewBox: `0 0 ${RATE_WINDOW - 1} 16`, preserveAspectRatio: 'none', class: 'sparkline' });
   chart.append(r.line);
   rateCell.append(chart, r.rate);
   tr.append(nameCell, pillCell, r.seq, r.epoch, r.age, r.owner, rateCell, r.summary);
   tr.addEventListener('click', () => toggleDetail(name));
-  $('#domains tbody').append(tr);
+  $('#domains .dbody').append(tr);
   rows.set(name, r);
   return r;
 }
+// Rows outside the viewport are not painted: with 1,000 domains changing 10 times a second,
+// touching every row would cost more than a frame. They are marked and painted when they scroll in.
+const visible = new Set();
+const unpainted = new Set();
+const visibility = new IntersectionObserver((entries) => {
+  for (const entry of entries) {
+    const name = entry.target.dataset.domain;
+    if (!entry.isIntersecting) {
+      visible.delete(name);
+      continue;
+    }
+    visible.add(name);
+    if (unpainted.delete(name)) paintDomain(name);
+  }
+}, { rootMargin: '300px 0px' });
+
 function renderDomain(d) {
-  const r = rows.get(d.name) ?? createDomainRow(d.name);
+  let r = rows.get(d.name);
+  if (!r) {
+    r = createDomainRow(d.name);
+    visibility.observe(r.tr);
+  }
+  // Availability is painted everywhere at once (it changes rarely, and the graph shows it too).
   if (r.availability !== d.availability) {
     r.availability = d.availability;
     r.pill.textContent = AVAILABILITY_LABEL[d.availability];
@@ -112,23 +133,37 @@ function renderDomain(d) {
     r.tr.dataset.availability = d.availability;
     for (const chip of graphChips.get(d.name) ?? []) chip.setAttribute('class', `chip ${d.availability}`);
   }
+  if (visible.has(d.name)) paintDomain(d.name);
+  else unpainted.add(d.name);
+}
+function paintDomain(name) {
+  const r = rows.get(name);
+  const d = model.domains.get(name);
+  if (!r || !d) return;
   r.seq.textContent = d.seq ?? '';
   r.epoch.textContent = d.epoch ?? '';
   r.owner.textContent = d.owner;
   r.summary.textContent = d.state === undefined ? '' : summarize(d.state);
+  r.age.textContent = d.receivedAt !== undefined ? formatAge(Date.now() - d.receivedAt) : '';
+  renderRates(name);
 }
 function renderRates(name) {
   const r = rows.get(name);
   const values = model.rates.get(name);
   if (!r || !values) return;
+  if (!visible.has(name)) return void unpainted.add(name);
   r.line.setAttribute('points', sparkPoints(values));
-  r.rate.textContent = String(values[values.length - 1]);
+  // The last ten seconds' average: one second alone is mostly 0 for a domain updated every few.
+  const recent = values.slice(-10);
+  const average = recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length);
+  r.rate.textContent = average >= 10 ? average.toFixed(0) : average.toFixed(1);
 }
 function renderAges() {
   const now = Date.now();
-  for (const [name, r] of rows) {
+  for (const name of visible) {
     const d = model.domains.get(name);
-    r.age.textContent = d && d.receivedAt !== undefined ? formatAge(now - d.receivedAt) : '';
+    const r = rows.get(name);
+    if (r) r.age.textContent = d && d.receivedAt !== undefined ? formatAge(now - d.receivedAt) : '';
   }
 }
 function applyFilter() {
@@ -155,7 +190,7 @@ function jsonTree(value, path, openPaths, depth) {
 }
 function renderDetail(detail) {
   if (model.open !== detail.name) return;
-  const box = document.querySelector(`tr.detail[data-for="${CSS.escape(detail.name)}"] td`);
+  const box = document.querySelector(`.detail-row[data-for="${CSS.escape(detail.name)}"]`);
   if (!box) return;
   const old = box.querySelector('.tree');
   const openPaths = old ? new Set([...old.querySelectorAll('details[open]')].map((d) => d.dataset.path)) : undefined;
@@ -195,8 +230,8 @@ function refreshDetailSoon() {
   }, 300);
 }
 function toggleDetail(name) {
-  document.querySelector('tr.detail')?.remove();
-  document.querySelector('tr.domain.open')?.classList.remove('open');
+  document.querySelector('.detail-row')?.remove();
+  document.querySelector('.domain.open')?.classList.remove('open');
   if (model.open === name) {
     model.open = undefined;
     return;
@@ -204,12 +239,9 @@ function toggleDetail(name) {
   model.open = name;
   const r = rows.get(name);
   r.tr.classList.add('open');
-  const tr = el('tr', 'detail');
-  tr.dataset.for = name;
-  const td = el('td', '', 'loading…');
-  td.colSpan = 8;
-  tr.append(td);
-  r.tr.after(tr);
+  const box = el('div', 'detail-row', 'loading…');
+  box.dataset.for = name;
+  r.tr.after(box);
   fetchDetail(name);
 }
 

@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 const cell = (page: Page, domain: string, column: number): Promise<string> =>
-  page.locator(`tr.domain[data-domain="${domain}"] td:nth-child(${column})`).innerText();
+  page.locator(`.domain[data-domain="${domain}"] > div:nth-child(${column})`).innerText();
 
 describeIfBinary(CHROMIUM_BINARY, 'chinook inspect in a browser', () => {
   it('lists every domain and service, draws the graph, updates live, shows a killed service offline', async () => {
@@ -44,9 +44,9 @@ describeIfBinary(CHROMIUM_BINARY, 'chinook inspect in a browser', () => {
     await page.goto(inspector.url);
 
     // Every domain, every service, each with what it is.
-    await page.locator('tr.domain').nth(DOMAINS.length - 1).waitFor();
-    expect(await page.locator('tr.domain').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset['domain']))).toEqual(DOMAINS);
-    await page.waitForFunction((n) => document.querySelectorAll('tr.domain[data-availability="available"]').length === n, DOMAINS.length, { timeout: 20_000 });
+    await page.locator('.domain').nth(DOMAINS.length - 1).waitFor();
+    expect(await page.locator('.domain').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset['domain']))).toEqual(DOMAINS);
+    await page.waitForFunction((n) => document.querySelectorAll('.domain[data-availability="available"]').length === n, DOMAINS.length, { timeout: 20_000 });
     await page.waitForFunction((n) => document.querySelectorAll('#services tr[data-status="online"]').length === n, SERVICES.length, { timeout: 20_000 });
 
     // The graph: one box per service, one chip per domain coloured by availability, edges.
@@ -59,7 +59,7 @@ describeIfBinary(CHROMIUM_BINARY, 'chinook inspect in a browser', () => {
     // A state change appears without a reload: climate publishes every few seconds.
     const seqBefore = Number(await cell(page, 'climate', 3));
     await page.waitForFunction(
-      (before) => Number(document.querySelector('tr.domain[data-domain="climate"] td:nth-child(3)')?.textContent) > before,
+      (before) => Number(document.querySelector('.domain[data-domain="climate"] .c-seq')?.textContent) > before,
       seqBefore,
       { timeout: 30_000 },
     );
@@ -69,7 +69,7 @@ describeIfBinary(CHROMIUM_BINARY, 'chinook inspect in a browser', () => {
     const pid = running.pid('lighting-service')!;
     process.kill(pid, 'SIGKILL');
     await page.locator('#services tr[data-service="lighting-service"][data-status="offline"]').waitFor({ timeout: 40_000 });
-    await page.locator('tr.domain[data-domain="lighting"][data-availability="stale"]').waitFor({ timeout: 10_000 });
+    await page.locator('.domain[data-domain="lighting"][data-availability="stale"]').waitFor({ timeout: 10_000 });
     expect(await graph.locator('g.node.offline').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-service')))).toEqual(['lighting-service']);
     expect(await graph.locator('rect.chip.stale').evaluateAll((chips) => chips.map((c) => c.getAttribute('data-domain')))).toEqual(['lighting']);
     expect(navigations).toBe(1);
@@ -77,8 +77,8 @@ describeIfBinary(CHROMIUM_BINARY, 'chinook inspect in a browser', () => {
 
     const screenshot = process.env['INSPECT_SCREENSHOT'];
     if (screenshot) {
-      await page.locator('tr.domain[data-domain="climate"]').click();
-      await page.locator('tr.detail .history li').first().waitFor();
+      await page.locator('.domain[data-domain="climate"]').click();
+      await page.locator('.detail-row .history li').first().waitFor();
       await page.waitForTimeout(1500);
       await page.screenshot({ path: screenshot, fullPage: true });
     }
