@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * `chinook inspect` in a real browser (headless Chromium) beside the reference system on the
  * embedded broker: the page lists every domain, draws the graph, shows state changes without a

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The page under load: 1,000 domains each updated 10 times a second (10,000 envelopes/s on a
  * memory bus, the inspector in this process), measured with the page's own timing: the work
@@ -37,6 +38,17 @@ function syntheticSystem(): SystemSpec {
     services[name] = { name, statusTopic: `${prefix}/status/${name}`, owns, waitsFor, optional: [] };
   }
   return { protocol: 'chinook/1', system: 'perf', prefix, domains, services };
+}
+
+/** What the page measures about itself (web/inspect.js, `window.__inspectTiming`). */
+interface PageTiming {
+  events: number;
+  domainUpdates: number;
+  frames: number;
+  maxFrameWorkMs: number;
+  totalFrameWorkMs: number;
+  longTasks: number;
+  maxLongTaskMs: number;
 }
 
 let browser: Browser | undefined;
@@ -111,7 +123,7 @@ describeIfBinary(CHROMIUM_BINARY, 'chinook inspect under load', () => {
     await page.waitForFunction(shows, ['domain-0500', seq] as [string, number], { timeout: 30_000 });
 
     const measured = await page.evaluate(() => {
-      const w = window as unknown as { __inspectTiming: Record<string, number>; __probe: { maxLateMs: number; samples: number; late: number[] } };
+      const w = window as unknown as { __inspectTiming: PageTiming; __probe: { maxLateMs: number; samples: number; late: number[] } };
       const late = [...w.__probe.late].sort((a, b) => a - b);
       return { ...w.__inspectTiming, probeMaxLateMs: w.__probe.maxLateMs, probeP95LateMs: late[Math.floor(late.length * 0.95)] ?? 0, probeSamples: w.__probe.samples };
     });

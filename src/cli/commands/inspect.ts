@@ -12,9 +12,9 @@ import { showUrl } from '../run/run-console.js';
 import { renameSystem } from './run.js';
 import { graphFromManifests, graphFromSystem } from '../inspect/system-graph.js';
 import { startInspectServer, type InspectServer } from '../inspect/inspect-server.js';
+import { createObserverBus } from '../inspect/observer-bus.js';
 import type { GraphResponse } from '../inspect/api-types.js';
 import { BusError, type Bus } from '../../bus/bus.js';
-import { createBus } from '../../bus/create-bus.js';
 import type { SystemSpec } from '../../runtime/contract.js';
 
 export const DEFAULT_INSPECT_PORT = 7420;
@@ -86,8 +86,7 @@ async function loadGraph(manifests: string, system: SystemSpec, cwd: string): Pr
 async function connectObserver(url: string): Promise<Bus> {
   let bus: Bus;
   try {
-    // No will, no status: an observer leaves no trace on the bus (on Redis, no liveness keys).
-    bus = createBus(url, { clientId: `chinook-inspect-${process.pid}-${Math.random().toString(36).slice(2, 8)}` });
+    bus = createObserverBus(url);
   } catch (error) {
     if (error instanceof BusError) throw new UsageError(error.message, usage);
     throw error;
