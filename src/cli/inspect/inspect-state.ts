@@ -11,6 +11,7 @@ import type { DomainDetail, DomainView, RejectionCount, ServicesResponse, Servic
 import { createDomainHistory } from './domain-history.js';
 import { createRateMeter, type RateMeter } from './rate-meter.js';
 import { createRejectionCounter } from './rejection-counter.js';
+import { createStatusLog } from './status-log.js';
 
 export type StateChange =
   | { readonly type: 'domain'; readonly name: string }
@@ -36,13 +37,38 @@ export interface InspectStateOptions {
   readonly now?: () => number;
 }
 
+function toDomainView(system: SystemSpec, observer: SystemObserver, name: string, envelope: { epoch: number; time: string } | undefined, updates: number): DomainView {
+  const spec = system.domains[name]!;
+  const d = observer.domain(name);
+  return {
+    name,
+    owner: spec.owner,
+    version: spec.version,
+    availability: observer.availability(name),
+    ...(d && envelope ? { epoch: envelope.epoch, seq: d.seq, time: envelope.time, receivedAt: d.receivedAt, state: d.state } : {}),
+    updates,
+  };
+}
+
+function toServiceView(system: SystemSpec, observer: SystemObserver, name: string, seen: { epoch: number; since: string } | undefined): ServiceView {
+  const spec = system.services[name]!;
+  return {
+    name,
+    status: observer.status(name) ?? 'unknown',
+    ...(seen ? { epoch: seen.epoch, since: seen.since } : {}),
+    owns: spec.owns,
+    waitsFor: spec.waitsFor,
+    optional: spec.optional,
+  };
+}
+
 export async function createInspectState(bus: Bus, system: SystemSpec, options: InspectStateOptions = {}): Promise<InspectState> {
   const now = options.now ?? Date.now;
   const history = createDomainHistory(options.historySize ?? 20);
   const domainNames = Object.keys(system.domains).sort();
   const rates = createRateMeter(domainNames);
   const rejections = createRejectionCounter();
-  const statuses = new Map<string, { epoch: number; since: string }>();
+  const statuses = createStatusLog();
   const updates = new Map<string, number>();
   const listeners = new Set<(change: StateChange) => void>();
   const emit = (change: StateChange): void => {
@@ -52,7 +78,6 @@ export async function createInspectState(bus: Bus, system: SystemSpec, options: 
 
   /** The envelope fields the console's observer does not keep. */
   const envelopes = new Map<string, { epoch: number; time: string }>();
-  const lastStatus = new Map<string, string>();
   const observer: SystemObserver = await observeSystem(bus, system, {
     applied(domain, envelope) {
       const receivedAt = now();
@@ -63,12 +88,7 @@ export async function createInspectState(bus: Bus, system: SystemSpec, options: 
       emit({ type: 'domain', name: domain });
     },
     statusReceived(message) {
-      const previous = lastStatus.get(message.service);
-      lastStatus.set(message.service, message.status);
-      const last = statuses.get(message.service);
-      // `since` moves only when the status or the instance (epoch) changes, not on a repeat.
-      const since = last === undefined || previous !== message.status || last.epoch !== message.epoch ? message.time : last.since;
-      statuses.set(message.service, { epoch: message.epoch, since });
+      statuses.record(message);
       emit({ type: 'service', name: message.service });
       // A status decides whether the owner's domains are available or stale.
       for (const domain of ownedBy(message.service)) emit({ type: 'domain', name: domain });
@@ -79,32 +99,8 @@ export async function createInspectState(bus: Bus, system: SystemSpec, options: 
     },
   });
 
-  const domainView = (name: string): DomainView => {
-    const spec = system.domains[name]!;
-    const d = observer.domain(name);
-    const e = envelopes.get(name);
-    return {
-      name,
-      owner: spec.owner,
-      version: spec.version,
-      availability: observer.availability(name),
-      ...(d && e ? { epoch: e.epoch, seq: d.seq, time: e.time, receivedAt: d.receivedAt, state: d.state } : {}),
-      updates: updates.get(name) ?? 0,
-    };
-  };
-  const serviceView = (name: string): ServiceView => {
-    const spec = system.services[name]!;
-    const status = observer.status(name);
-    const seen = statuses.get(name);
-    return {
-      name,
-      status: status ?? 'unknown',
-      ...(seen ? { epoch: seen.epoch, since: seen.since } : {}),
-      owns: spec.owns,
-      waitsFor: spec.waitsFor,
-      optional: spec.optional,
-    };
-  };
+  const domainView = (name: string): DomainView => toDomainView(system, observer, name, envelopes.get(name), updates.get(name) ?? 0);
+  const serviceView = (name: string): ServiceView => toServiceView(system, observer, name, statuses.get(name));
   return {
     system,
     state: (connected) => ({
