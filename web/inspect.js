@@ -57,6 +57,10 @@ function summarize(state, depth = 0) {
 }
 
 // ---- services ----
+/** A long list cut to its first few names (the full list is the cell's tooltip). */
+function shortList(names, max = 6) {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max - 1).join(', ')} … +${names.length - max + 1} more`;
+}
 function renderService(s) {
   let r = serviceRows.get(s.name);
   if (!r) {
@@ -75,8 +79,9 @@ function renderService(s) {
   r.epoch.textContent = s.epoch ?? '';
   r.since.textContent = s.since ? new Date(s.since).toLocaleTimeString() : '';
   r.since.title = s.since ?? '';
-  r.owns.textContent = s.owns.join(', ');
-  r.waits.textContent = [...s.waitsFor, ...s.optional.map((d) => `${d}?`)].join(', ');
+  r.owns.textContent = shortList(s.owns);
+  r.owns.title = s.owns.join(', ');
+  r.waits.textContent = shortList([...s.waitsFor, ...s.optional.map((d) => `${d}?`)]);
   const node = graphNodes.get(s.name);
   if (node) node.group.setAttribute('class', `node ${s.status}`);
 }
@@ -271,10 +276,12 @@ function renderGraph(graph) {
     label.textContent = n.name;
     group.append(label);
     for (const c of n.domains) {
-      const chip = svg('rect', { x: c.x, y: c.y, width: c.width, height: 20, rx: 10, class: 'chip missing', 'data-domain': c.name });
+      const chip = svg('rect', { x: c.x, y: c.y, width: c.width, height: 20, rx: 10, class: c.more ? 'chip more' : 'chip missing' });
       const text = svg('text', { x: c.x + c.width / 2, y: c.y + 14, class: 'chip-text' });
       text.textContent = c.name;
       group.append(chip, text);
+      if (c.more) continue;
+      chip.setAttribute('data-domain', c.name);
       graphChips.set(c.name, [...(graphChips.get(c.name) ?? []), chip]);
     }
     graphNodes.set(n.name, { group });

@@ -95,7 +95,8 @@ export interface GraphNode {
   readonly y: number;
   readonly width: number;
   readonly height: number;
-  readonly domains: readonly { readonly name: string; readonly x: number; readonly y: number; readonly width: number }[];
+  /** The chips of its domains; past a dozen, the last one is `+N more` (`more: true`, not a domain). */
+  readonly domains: readonly { readonly name: string; readonly x: number; readonly y: number; readonly width: number; readonly more?: true }[];
 }
 
 export interface GraphEdgeView {

@@ -25,31 +25,39 @@ const GAP_X = 36;
 const GAP_Y = 70;
 const MARGIN = 20;
 const MAX_ROW = 260;
+/** A service owning more domains shows this many, then `+N more` (the table lists them all). */
+const MAX_CHIPS = 12;
+/** Rows wider than this wrap: a page shows the graph at a readable size. */
+const WRAP = 1200;
 
 interface Box {
   name: string;
   width: number;
   height: number;
-  chips: { name: string; dx: number; dy: number; width: number }[];
+  chips: { name: string; dx: number; dy: number; width: number; more?: true }[];
 }
 
 function measure(service: LayoutInput['services'][number]): Box {
-  const inner = Math.min(MAX_ROW, Math.max(120, service.name.length * CHAR + 26));
+  const nameWidth = service.name.length * CHAR + 26;
+  const inner = Math.min(MAX_ROW, Math.max(120, nameWidth, service.owns.length > 2 ? MAX_ROW : 0));
   const chips: Box['chips'] = [];
   let x = 0;
   let row = 0;
   let widest = 0;
-  for (const domain of service.owns) {
-    const width = domain.length * CHAR + 16;
+  const shown = service.owns.length > MAX_CHIPS ? service.owns.slice(0, MAX_CHIPS - 1) : service.owns;
+  const labels = shown.map((name) => ({ name, more: false }));
+  if (shown.length < service.owns.length) labels.push({ name: `+${service.owns.length - shown.length} more`, more: true });
+  for (const { name, more } of labels) {
+    const width = name.length * CHAR + 16;
     if (x > 0 && x + width > inner) {
       x = 0;
       row++;
     }
-    chips.push({ name: domain, dx: PAD + x, dy: TITLE + row * (CHIP_H + CHIP_GAP), width });
+    chips.push({ name, dx: PAD + x, dy: TITLE + row * (CHIP_H + CHIP_GAP), width, ...(more ? { more: true as const } : {}) });
     x += width + CHIP_GAP;
     widest = Math.max(widest, x - CHIP_GAP);
   }
-  const rows = service.owns.length === 0 ? 0 : row + 1;
+  const rows = labels.length === 0 ? 0 : row + 1;
   return { name: service.name, width: Math.max(inner, widest) + 2 * PAD, height: TITLE + rows * (CHIP_H + CHIP_GAP) + PAD - (rows > 0 ? CHIP_GAP : 0), chips };
 }
 
@@ -111,30 +119,53 @@ export function layoutGraph(input: LayoutInput): GraphResponse {
   const centre = new Map<string, number>();
   const nodes: GraphNode[] = [];
   let y = MARGIN;
-  const rowWidths = rows.map((row) => row.reduce((w, n) => w + boxes.get(n)!.width, 0) + GAP_X * Math.max(0, row.length - 1));
-  const width = Math.max(200, ...rowWidths) + 2 * MARGIN;
-  rows.forEach((row, r) => {
+  const widthOf = (row: readonly string[]): number => row.reduce((w, n) => w + boxes.get(n)!.width, 0) + GAP_X * Math.max(0, row.length - 1);
+  const widest = Math.max(0, ...[...boxes.values()].map((b) => b.width));
+  const width = Math.max(200, widest, Math.min(WRAP, Math.max(0, ...rows.map(widthOf)))) + 2 * MARGIN;
+  for (const row of rows) {
     const weight = (n: string): number => {
       const targets = (waitsOn.get(n) ?? []).filter((t) => centre.has(t));
       return targets.length === 0 ? Number.POSITIVE_INFINITY : targets.reduce((s, t) => s + centre.get(t)!, 0) / targets.length;
     };
     row.sort((a, b) => weight(a) - weight(b) || (a < b ? -1 : 1));
-    let x = (width - rowWidths[r]!) / 2;
-    const height = Math.max(...row.map((n) => boxes.get(n)!.height));
-    for (const name of row) {
-      const box = boxes.get(name)!;
-      centre.set(name, x + box.width / 2);
-      nodes.push({ name, x, y, width: box.width, height: box.height, domains: box.chips.map((c) => ({ name: c.name, x: x + c.dx, y: y + c.dy, width: c.width })) });
-      x += box.width + GAP_X;
+    // A layer wider than WRAP continues on the next line.
+    for (const line of wrapRow(row, (n) => boxes.get(n)!.width, width - 2 * MARGIN)) {
+      let x = (width - widthOf(line)) / 2;
+      const height = Math.max(...line.map((n) => boxes.get(n)!.height));
+      for (const name of line) {
+        const box = boxes.get(name)!;
+        centre.set(name, x + box.width / 2);
+        nodes.push({ name, x, y, width: box.width, height: box.height, domains: box.chips.map((c) => ({ name: c.name, x: x + c.dx, y: y + c.dy, width: c.width, ...(c.more ? { more: true as const } : {}) })) });
+        x += box.width + GAP_X;
+      }
+      y += height + GAP_Y;
     }
-    y += height + GAP_Y;
-  });
+  }
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const edges: GraphEdgeView[] = [...merged.values()]
     .sort((a, b) => (a.from + '\u0000' + a.to < b.from + '\u0000' + b.to ? -1 : 1))
     .filter((m) => byName.has(m.from) && byName.has(m.to))
     .map((m) => ({ from: m.from, to: m.to, dependencies: m.dependencies.sort(), optional: m.optional, loop: inLoop(m.from, m.to), path: curve(byName.get(m.from)!, byName.get(m.to)!) }));
   return { system: input.system, width, height: y - GAP_Y + MARGIN, nodes, edges, loops: input.loops.map((l) => [...l]) };
+}
+
+/** Splits a row into lines no wider than `max` (a box wider than that alone on its line). */
+function wrapRow(row: readonly string[], widthOf: (name: string) => number, max: number): string[][] {
+  const lines: string[][] = [];
+  let line: string[] = [];
+  let used = 0;
+  for (const name of row) {
+    const w = widthOf(name);
+    if (line.length > 0 && used + GAP_X + w > max) {
+      lines.push(line);
+      line = [];
+      used = 0;
+    }
+    used += (line.length > 0 ? GAP_X : 0) + w;
+    line.push(name);
+  }
+  if (line.length > 0) lines.push(line);
+  return lines;
 }
 
 /** From the top of the waiting service to the bottom of the one it waits for (or beside it, in the same row). */

@@ -103,4 +103,14 @@ describe('layoutGraph', () => {
     expect(graph.loops).toEqual([['app', 'db']]);
     expect(graph.edges.filter((e) => e.loop).map((e) => `${e.from}>${e.to}`)).toEqual(['app>db', 'db>app']);
   });
+  it('keeps a big system readable: a dozen chips per box at most, wide layers wrapped', () => {
+    const many = Array.from({ length: 16 }, (_, s) => ({ name: `svc-${s}`, owns: Array.from({ length: 50 }, (_, d) => `d-${s}-${d}`) }));
+    const graph = layoutGraph({ system: 's', services: many, edges: [], loops: [] });
+    for (const node of graph.nodes) {
+      expect(node.domains).toHaveLength(12);
+      expect(node.domains[11]).toMatchObject({ name: '+39 more', more: true });
+    }
+    expect(graph.width).toBeLessThanOrEqual(1300);
+    expect(new Set(graph.nodes.map((n) => n.y)).size).toBeGreaterThan(1);
+  });
 });
