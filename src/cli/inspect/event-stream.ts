@@ -21,6 +21,8 @@ export interface EventStreamOptions {
   readonly flushMs?: number;
   /** How often rates are rolled and sent (default 1000 ms). */
   readonly rateMs?: number;
+  /** A client this far behind (bytes its socket has not taken) is dropped (default 8 MiB); it reconnects to a fresh `hello`. */
+  readonly maxBacklogBytes?: number;
 }
 
 const KEEPALIVE_MS = 15_000;
@@ -31,13 +33,19 @@ function frame<K extends keyof InspectEvents>(event: K, data: InspectEvents[K]):
 
 export function createEventStream(state: InspectState, options: EventStreamOptions = {}): EventStream {
   const clients = new Set<ServerResponse>();
+  const maxBacklog = options.maxBacklogBytes ?? 8 * 1024 * 1024;
   const dirtyDomains = new Set<string>();
   const dirtyServices = new Set<string>();
   let dirtyRejections = false;
   let connected = true;
 
   const send = (text: string): void => {
-    for (const res of clients) res.write(text);
+    for (const res of clients) {
+      if (res.writableLength > maxBacklog) {
+        clients.delete(res);
+        res.destroy();
+      } else res.write(text);
+    }
   };
   const unsubscribe = state.onChange((change) => {
     if (change.type === 'domain') dirtyDomains.add(change.name);

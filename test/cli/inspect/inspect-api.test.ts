@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { system, type Power } from '../../../generated/index.js';
+import { createEventStream } from '../../../src/cli/inspect/event-stream.js';
 import { eventually, startHarness, type Harness } from './server-harness.js';
 
 const power = (gridImportW: number): Power => ({ gridImportW, solarW: 0, battery: { percent: 50, charging: false }, meters: [] });
@@ -151,6 +152,36 @@ describe('GET /api/events', () => {
     while (last?.seq !== 5) last = (await next('domains')).domains.find((d: any) => d.name === 'power');
     expect(last.state).toEqual(power(5));
     controller.abort();
+  });
+});
+
+describe('a client that does not read', () => {
+  it('is dropped once too far behind, instead of the server buffering without end', async () => {
+    const h = (harness = await startHarness(system));
+    const fake = (backlog: number) => {
+      const written: string[] = [];
+      let destroyed = false;
+      const res = {
+        writableLength: backlog,
+        writeHead: () => res,
+        write: (text: string) => void written.push(text),
+        on: () => res,
+        end: () => undefined,
+        destroy: () => void (destroyed = true),
+      };
+      return { res, written, destroyed: () => destroyed };
+    };
+    const stream = createEventStream(h.server.state, { flushMs: 10, maxBacklogBytes: 1000 });
+    const slow = fake(5000);
+    const fine = fake(0);
+    stream.attach(slow.res as never);
+    stream.attach(fine.res as never);
+    await h.publishState('power', power(1), 1);
+    await eventually('a batch sent', () => fine.written.some((t) => t.startsWith('event: domains')));
+    expect(slow.destroyed()).toBe(true);
+    expect(fine.destroyed()).toBe(false);
+    expect(slow.written.some((t) => t.startsWith('event: domains'))).toBe(false);
+    stream.close();
   });
 });
 
