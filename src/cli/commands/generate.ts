@@ -22,6 +22,8 @@ import { loadConfig } from '../config.js';
 import { ExitCode } from '../exit-codes.js';
 import { forEachConcurrently } from '../for-each-concurrently.js';
 import { loadSystemFromFiles, readManifestFiles } from '../load-system.js';
+import { ensureEsmScope } from '../module-type.js';
+import { describeOrphans, findOrphanHandlers } from '../orphan-handlers.js';
 import { oneOf, parseCommandArgs } from '../parse-args.js';
 import { renderDiagnostics, type DiagnosticFormat } from '../render-diagnostics.js';
 
@@ -156,6 +158,16 @@ async function isFastPathUpToDate(settings: GenerateSettings, outAbs: string, cw
   return allExist;
 }
 
+/** The stubs in OUT (`services/<file>.ts`), by file name: what a handler may import. */
+function stubNames(paths: Iterable<string>): Set<string> {
+  return new Set([...paths].flatMap((p) => /^services\/([^/]+)\.ts$/.exec(p)?.[1] ?? []));
+}
+
+/** Warns about handlers of services no longer in the system (on every run: `tsc` keeps failing on them). */
+async function warnOrphans(ctx: CliContext, handlersDir: string, outRel: string, stubs: ReadonlySet<string>): Promise<void> {
+  for (const line of describeOrphans(await findOrphanHandlers(handlersDir, ctx.cwd, stubs), outRel)) ctx.stderr.write(line + '\n');
+}
+
 function report(ctx: CliContext, format: DiagnosticFormat, diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>, ok: boolean): void {
   const output = renderDiagnostics(diagnostics, format, sources, { color: ctx.color });
   if (format === 'text' && !ok) ctx.stderr.write(output);
@@ -206,6 +218,7 @@ export const generateCommand: Command = {
     if (!values.check && (await isFastPathUpToDate(settings, outAbs, ctx.cwd, inputsHash))) {
       if (quiet) report(ctx, format, [], new Map(), true);
       say(`${outRel}/ is up to date`);
+      await warnOrphans(ctx, settings.handlersDir, outRel, stubNames((await readOutputFolder(outAbs)).keys()));
       return ExitCode.ok;
     }
 
@@ -259,11 +272,15 @@ export const generateCommand: Command = {
       isNew[i] = true;
     });
     const created = scaffolds.filter((_, i) => isNew[i]).map((s) => s.path);
+    // In a CommonJS project the handlers folder declares itself ESM, as OUT does (see module-type.ts).
+    const esmScope = scaffolds.length > 0 ? await ensureEsmScope(settings.handlersDir, ctx.cwd) : undefined;
     const written = plan.missing.length + plan.stale.length;
     say(
       `${outRel}/: ${written} file${written === 1 ? '' : 's'} written, ${plan.unchanged.length} unchanged, ${plan.extra.length} removed` +
         (created.length > 0 ? `; new handler${created.length === 1 ? '' : 's'}: ${created.join(', ')}` : ''),
     );
+    if (esmScope !== undefined) say(`${toPosix(esmScope)} written: the handlers are ES modules inside this CommonJS project`);
+    await warnOrphans(ctx, settings.handlersDir, outRel, stubNames(files.map((f) => f.path)));
     return ExitCode.ok;
   },
 };

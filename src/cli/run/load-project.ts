@@ -1,9 +1,10 @@
 import { access } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RunOptions, ServiceHandler, ServiceInstance, ServiceTypes, SystemSpec } from '../../runtime/contract.js';
 import { CliError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
+import { explainCommonJsScope } from '../module-type.js';
 
 /** One entry of the generated `services` registry (generated/index.ts). */
 export interface GeneratedServiceEntry {
@@ -32,6 +33,9 @@ async function importUserModule(base: string, cwd: string, what: string): Promis
   for (const ext of ['.ts', '.mts', '.js', '.mjs']) {
     const file = resolve(cwd, base + ext);
     if (!(await exists(file))) continue;
+    // A `.ts` file in a CommonJS scope fails deep inside tsx (`ENOENT …?namespace=…`): say what to change instead.
+    const commonJs = ext === '.ts' || ext === '.js' ? await explainCommonJsScope(dirname(file), cwd) : undefined;
+    if (commonJs !== undefined) throw new CliError(`cannot load ${what} ${relative(cwd, file)}: it would be read as CommonJS`, ExitCode.failure, commonJs);
     try {
       if (ext.endsWith('ts')) {
         const { tsImport } = await import('tsx/esm/api');

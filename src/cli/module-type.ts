@@ -1,0 +1,82 @@
+/**
+ * Generated code and handlers are ES modules. In a CommonJS project (`npm init -y` writes
+ * `"type": "commonjs"`, and a package.json without `type` means the same), Node, tsx and
+ * `tsc` would read them as CommonJS: so their folders declare themselves ESM with a
+ * package.json of their own (generate writes OUT's; generate and init write the handlers').
+ */
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+
+export type ModuleType = 'module' | 'commonjs';
+
+export interface PackageScope {
+  readonly type: ModuleType;
+  /** The package.json that decides it; undefined when there is none up to the root. */
+  readonly packageJson: string | undefined;
+}
+
+/** How Node reads a `.ts`/`.js` file in `dir`: the `type` of the nearest package.json. */
+export async function findPackageScope(dir: string): Promise<PackageScope> {
+  let current = resolve(dir);
+  for (;;) {
+    const path = join(current, 'package.json');
+    let text: string | undefined;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch {
+      text = undefined;
+    }
+    if (text !== undefined) {
+      let type: unknown;
+      try {
+        type = (JSON.parse(text) as { type?: unknown }).type;
+      } catch {
+        type = undefined;
+      }
+      return { type: type === 'module' ? 'module' : 'commonjs', packageJson: path };
+    }
+    const parent = dirname(current);
+    if (parent === current) return { type: 'commonjs', packageJson: undefined };
+    current = parent;
+  }
+}
+
+export const ESM_PACKAGE_JSON = JSON.stringify({ '//': 'written by chinook: the handlers are ES modules, also inside a CommonJS project', type: 'module' }, null, 2) + '\n';
+
+/**
+ * Makes `dir` (relative to `cwd`) an ESM scope when it is in a CommonJS one, by creating
+ * `<dir>/package.json`; never overwrites, never touches the project's own package.json
+ * (`dir` = `cwd`). Returns the file created, relative to `cwd`, or undefined.
+ */
+export async function ensureEsmScope(dir: string, cwd: string): Promise<string | undefined> {
+  const abs = resolve(cwd, dir);
+  if (abs === resolve(cwd)) return undefined;
+  if ((await findPackageScope(abs)).type === 'module') return undefined;
+  const path = join(abs, 'package.json');
+  try {
+    await stat(path);
+    return undefined;
+  } catch {
+    // absent: ours to create
+  }
+  try {
+    await writeFile(path, ESM_PACKAGE_JSON, { flag: 'wx' });
+  } catch {
+    return undefined;
+  }
+  return relative(cwd, path);
+}
+
+/** What to change when `dir` would be read as CommonJS; undefined when it is ESM. */
+export async function explainCommonJsScope(dir: string, cwd: string): Promise<string | undefined> {
+  const scope = await findPackageScope(resolve(cwd, dir));
+  if (scope.type === 'module') return undefined;
+  const shownDir = relative(cwd, resolve(cwd, dir)) || '.';
+  const decidedBy = scope.packageJson === undefined ? 'no package.json declares `"type": "module"`' : `${relative(cwd, scope.packageJson) || 'package.json'} makes it CommonJS`;
+  return (
+    `${shownDir}/ holds ES modules, but ${decidedBy}. ` +
+    `Create ${join(shownDir, 'package.json')} containing {"type": "module"} ` +
+    '(`chinook generate` does it for the generated folder and new handler folders; `chinook init` for the handler folder), ' +
+    'or set "type": "module" in your package.json'
+  );
+}
