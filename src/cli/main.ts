@@ -2,7 +2,7 @@ import type { CliContext, Command } from './command.js';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-codes.js';
 
-export type CommandName = 'validate' | 'generate' | 'graph' | 'run' | 'broker' | 'inspect';
+export type CommandName = 'validate' | 'generate' | 'graph' | 'run' | 'broker' | 'inspect' | 'init';
 
 /**
  * A command as the registry knows it before it runs: its one-line summary and how to load it.
@@ -40,6 +40,10 @@ export const commands: Record<CommandName, CommandEntry> = {
   inspect: {
     summary: 'watch a running system (read-only): live web page and HTTP API',
     load: async () => (await import('./commands/inspect.js')).inspectCommand,
+  },
+  init: {
+    summary: 'set up a project: config, an example manifest, tsconfig, scripts, CI workflow (never overwrites)',
+    load: async () => (await import('./commands/init.js')).initCommand,
   },
 };
 
