@@ -1,73 +1,132 @@
 /**
- * A new user's first ten minutes, from the packed tarball: install it into an empty
- * project, write a manifest, `npx chinook generate`, implement a one-line handler, and
- * `tsc` passes (and fails on a wrong shape).
+ * A newcomer's first hour, from the packed tarball, walked as the README says, once in an
+ * ESM project and once in a CommonJS one (`npm init -y`): install → `chinook init` →
+ * `chinook generate` → implement a handler → `tsc` passes (and fails on a wrong shape) →
+ * `chinook run` until every service is online → Ctrl-C (SIGINT to the process group) → exit 0.
+ *
+ * The handler publishes from a plain `setInterval`; when `ctx` gains a periodic helper
+ * (issue 10, item 5), this test should use it instead.
  */
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from './golden.js';
 
 const work = mkdtempSync(join(tmpdir(), 'chinook-user-flow-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+const TSC = join(REPO, 'node_modules', '.bin', 'tsc');
 
 function run(cmd: string, args: string[], options: SpawnSyncOptions): { status: number | null; out: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 240_000, ...options });
   return { status: r.status, out: `${String(r.stdout)}${String(r.stderr)}` };
 }
 
+let tarball = '';
+beforeAll(() => {
+  const build = run(TSC, ['-p', 'tsconfig.build.json'], { cwd: REPO });
+  expect(existsSync(join(REPO, 'dist', 'cli', 'commands', 'init.js')), build.out).toBe(true);
+  const packDir = join(work, 'pack');
+  mkdirSync(packDir);
+  const pack = run('npm', ['pack', '--ignore-scripts', '--pack-destination', packDir], { cwd: REPO });
+  expect(pack.status, pack.out).toBe(0);
+  tarball = join(packDir, readdirSync(packDir).find((f) => f.endsWith('.tgz'))!);
+}, 240_000);
+
+/** counter-service's handler: publishes its first state, then one every 200 ms until the service stops. */
+const COUNTER_HANDLER = `import type { CounterServiceHandler } from '../generated/services/counter-service.js';
+
+let count = 0;
+
+export default {
+  async onStart(ctx) {
+    await ctx.publish('counter', { count });
+    const timer = setInterval(() => {
+      count += 1;
+      ctx.publish('counter', { count }).catch((error: unknown) => console.error(error));
+    }, 200);
+    ctx.signal.addEventListener('abort', () => clearInterval(timer));
+  },
+} satisfies CounterServiceHandler;
+`;
+
+/** A second service that waits for counter: it starts only once counter-service has published. */
+const DISPLAY_MANIFEST = ['domain: display', 'owner: display-service', 'version: 1', 'dependsOn: [counter]', 'state:', '  type: object', '  additionalProperties: false', '  required: [text]', '  properties:', '    text: { type: string }', ''].join('\n');
+
+/** `chinook run` until every service is online and counter has been published, then Ctrl-C. */
+async function runUntilOnlineThenInterrupt(app: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
+  const child = spawn(join(app, 'node_modules', '.bin', 'chinook'), ['run', '--no-console'], { cwd: app, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const ready = (): boolean =>
+    /counter-service is online/.test(out) && /display-service is online/.test(out) && /display-service: started/.test(out) && /domain counter is available/.test(out);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      out += chunk.toString();
+      if (ready()) resolve();
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then(() => reject(new Error(`chinook run ended before every service was online:\n${out}`)));
+    setTimeout(() => reject(new Error(`not every service online within 90 s:\n${out}`)), 90_000).unref();
+  }).catch((error: unknown) => {
+    process.kill(-child.pid!, 'SIGKILL');
+    throw error;
+  });
+  process.kill(-child.pid!, 'SIGINT'); // what Ctrl-C does: the whole foreground process group
+  const end = await exited;
+  return { ...end, out };
+}
+
+async function walkTheUserPath(mode: 'esm' | 'commonjs'): Promise<void> {
+  const app = join(work, mode);
+  mkdirSync(app);
+  expect(run('npm', ['init', '-y'], { cwd: app }).status).toBe(0);
+  if (mode === 'esm') expect(run('npm', ['pkg', 'set', 'type=module'], { cwd: app }).status).toBe(0);
+  const install = run('npm', ['install', '--no-audit', '--no-fund', tarball], { cwd: app });
+  expect(install.status, install.out).toBe(0);
+
+  const init = run('npx', ['--no-install', 'chinook', 'init'], { cwd: app });
+  expect(init.status, init.out).toBe(0);
+  expect(init.out).toMatch(/npx chinook generate/);
+  for (const file of ['chinook.config.yaml', 'schemas/counter.domain.yaml', 'tsconfig.json', '.github/workflows/chinook.yml']) {
+    expect(existsSync(join(app, file)), file).toBe(true);
+  }
+  expect(JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')).scripts).toMatchObject({ generate: 'chinook generate', start: 'chinook run' });
+  expect(existsSync(join(app, 'handlers', 'package.json'))).toBe(mode === 'commonjs');
+  const again = run('npx', ['--no-install', 'chinook', 'init'], { cwd: app });
+  expect(again.out).toMatch(/nothing to do/);
+
+  writeFileSync(join(app, 'schemas', 'display.domain.yaml'), DISPLAY_MANIFEST);
+  const generate = run('npx', ['--no-install', 'chinook', 'generate'], { cwd: app });
+  expect(generate.status, generate.out).toBe(0);
+  expect(existsSync(join(app, 'handlers', 'counter-service.ts'))).toBe(true);
+  expect(existsSync(join(app, 'handlers', 'display-service.ts'))).toBe(true);
+  writeFileSync(join(app, 'handlers', 'counter-service.ts'), COUNTER_HANDLER);
+
+  const tsc = run(TSC, ['-p', 'tsconfig.json'], { cwd: app });
+  expect(tsc.out).toBe('');
+  expect(tsc.status).toBe(0);
+  expect(run('npm', ['run', '--silent', 'check'], { cwd: app }).status).toBe(0);
+
+  const { code, signal, out } = await runUntilOnlineThenInterrupt(app);
+  expect(out).toMatch(/counter-service stopped/);
+  expect({ code, signal }, out).toEqual({ code: 0, signal: null });
+}
+
 describe('user flow from npm pack', () => {
-  it('install the tarball, generate, one-line handler, tsc passes; a wrong shape does not', () => {
-    const build = run(join(REPO, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: REPO });
-    expect(existsSync(join(REPO, 'dist', 'cli', 'commands', 'generate.js')), build.out).toBe(true);
-    const packDir = join(work, 'pack');
-    mkdirSync(packDir);
-    const pack = run('npm', ['pack', '--ignore-scripts', '--pack-destination', packDir], { cwd: REPO });
-    expect(pack.status, pack.out).toBe(0);
-    const tarball = readdirSync(packDir).find((f) => f.endsWith('.tgz'))!;
-
-    const app = join(work, 'app');
-    mkdirSync(join(app, 'schemas'), { recursive: true });
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'my-home', private: true, type: 'module' }));
-    const install = run('npm', ['install', '--no-audit', '--no-fund', join(packDir, tarball)], { cwd: app });
-    expect(install.status, install.out).toBe(0);
-
-    writeFileSync(
-      join(app, 'schemas', 'lamp.domain.yaml'),
-      ['domain: lamp', 'owner: lamp-service', 'version: 1', 'state:', '  type: object', '  additionalProperties: false', '  required: [on]', '  properties:', '    on: { type: boolean }', ''].join('\n'),
-    );
-    const generate = run('npx', ['--no-install', 'chinook', 'generate'], { cwd: app });
-    expect(generate.status, generate.out).toBe(0);
-    expect(existsSync(join(app, 'generated', 'index.ts'))).toBe(true);
-    expect(existsSync(join(app, 'handlers', 'lamp-service.ts'))).toBe(true);
-
-    writeFileSync(
-      join(app, 'handlers', 'lamp-service.ts'),
-      "import type { LampServiceHandler } from '../generated/services/lamp-service.js';\nexport default { async onStart(ctx) { await ctx.publish('lamp', { on: true }); } } satisfies LampServiceHandler;\n",
-    );
-    writeFileSync(
-      join(app, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noUncheckedIndexedAccess: true,
-          exactOptionalPropertyTypes: true, verbatimModuleSyntax: true, skipLibCheck: true, noEmit: true, types: [],
-        },
-        include: ['generated', 'handlers'],
-      }),
-    );
-    const tsc = join(REPO, 'node_modules', '.bin', 'tsc');
-    const ok = run(tsc, ['-p', 'tsconfig.json'], { cwd: app });
-    expect(ok.out).toBe('');
-    expect(ok.status).toBe(0);
-
-    writeFileSync(
-      join(app, 'handlers', 'lamp-service.ts'),
-      "import type { LampServiceHandler } from '../generated/services/lamp-service.js';\nexport default { async onStart(ctx) { await ctx.publish('lamp', { on: 'yes' }); } } satisfies LampServiceHandler;\n",
-    );
-    const wrong = run(tsc, ['-p', 'tsconfig.json'], { cwd: app });
+  it('ESM project: install, init, generate, handler, tsc, run until online, Ctrl-C exits 0', async () => {
+    await walkTheUserPath('esm');
+    // A wrong shape does not type-check.
+    const app = join(work, 'esm');
+    writeFileSync(join(app, 'handlers', 'counter-service.ts'), COUNTER_HANDLER.replace("{ count });\n    const", "{ count: 'one' });\n    const"));
+    const wrong = run(TSC, ['-p', 'tsconfig.json'], { cwd: app });
     expect(wrong.status).not.toBe(0);
-    expect(wrong.out).toMatch(/handlers\/lamp-service\.ts.*error/);
+    expect(wrong.out).toMatch(/handlers\/counter-service\.ts.*error/);
+  }, 300_000);
+
+  it('CommonJS project (npm init -y): the same path works', async () => {
+    await walkTheUserPath('commonjs');
   }, 300_000);
 });
