@@ -88,14 +88,23 @@ describe('chinook generate (built CLI)', () => {
     writeFileSync(join(dir, 'handlers/heater-service.ts'), '// mine\n');
     rmSync(join(dir, 'manifests/presence.domain.yaml'));
     writeFileSync(join(dir, 'manifests/heater.domain.yaml'), read(dir, 'manifests/heater.domain.yaml').replace(/  - domain: presence\n    optional: true\n/, ''));
+    writeFileSync(join(dir, 'handlers/util.ts'), "export const helper = 1; // imports no stub: never named\n");
     const r = chinook(dir, 'generate');
-    expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(read(dir, 'handlers/heater-service.ts')).toBe('// mine\n');
     expect(existsSync(join(dir, 'generated/domains/presence.ts'))).toBe(false);
     expect(existsSync(join(dir, 'generated/services/presence-service.ts'))).toBe(false);
-    // The user's handler of the removed service is theirs: left alone.
+    // The user's handler of the removed service is theirs: left alone, and named (tsc fails on it).
     expect(existsSync(join(dir, 'handlers/presence-service.ts'))).toBe(true);
+    const orphan = /^warning: handlers\/presence-service\.ts is the handler of `presence-service`, which is no longer in the system .*delete it/;
+    expect(r.stderr).toMatch(orphan);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    // Named again on the no-change rerun, until it is gone.
+    const again = chinook(dir, 'generate');
+    expect(again.stdout).toMatch(/up to date/);
+    expect(again.stderr).toMatch(orphan);
+    rmSync(join(dir, 'handlers/presence-service.ts'));
+    expect(chinook(dir, 'generate').stderr).toBe('');
   });
 
   it('an invalid system writes nothing and reports exactly what validate reports', () => {
