@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
+import { suggestClosest } from '../manifest/suggest.js';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -75,10 +76,12 @@ export async function loadConfig(cwd: string): Promise<ChinookConfig> {
         throw new CliError(`${CONFIG_FILE}: \`onDependencyLost\` must be \`pause\` or \`exit\``, ExitCode.usage);
       }
     } else if (!key.startsWith('x-')) {
+      const known = [...STRING_KEYS, ...NUMBER_KEYS, 'onDependencyLost'];
+      const suggestion = suggestClosest(key, known);
       throw new CliError(
-        `${CONFIG_FILE}: unknown key \`${key}\``,
+        `${CONFIG_FILE}: unknown key \`${key}\`${suggestion === undefined ? '' : `; did you mean \`${suggestion}\`?`}`,
         ExitCode.usage,
-        `known keys: ${[...STRING_KEYS, ...NUMBER_KEYS, 'onDependencyLost'].join(', ')}`,
+        `known keys: ${known.join(', ')} (keys starting with x- are ignored)`,
       );
     }
     config[key] = value;

@@ -6,11 +6,11 @@
  */
 import type { Ajv2020, ErrorObject } from 'ajv/dist/2020.js';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import { createStateSchemaCompiler, type StateSchemaCompiler } from './compile-state-schema.js';
+import { createStateSchemaCompiler, strictMessagesOf, StrictSchemaError, type StateSchemaCompiler } from './compile-state-schema.js';
 import { createSchemaInvalidDiagnostic, type Diagnostic, type Span } from './diagnostics.js';
 import type { Manifest } from './check-manifest.js';
 import { suggestClosest } from './suggest.js';
-import { entriesOf, findEntry, spanOfNode, splitJsonPointer, type YamlDocument } from './yaml-document.js';
+import { describeCommentedRef, entriesOf, findCommentedRef, findEntry, spanOfNode, splitJsonPointer, type YamlDocument } from './yaml-document.js';
 
 export { createStateAjv, STATE_AJV_OPTIONS } from './compile-state-schema.js';
 
@@ -22,6 +22,15 @@ const SCHEMA_KEYWORDS = [
   'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'pattern', 'format', 'allOf', 'anyOf', 'oneOf', 'not', 'if',
   'then', 'else', 'title', 'description', 'default', 'examples', 'deprecated', 'readOnly', 'writeOnly', 'nullable',
 ];
+
+/** Type names of other languages, and what JSON Schema calls them (`type: int` → `integer`). */
+const TYPE_ALIASES: Readonly<Record<string, string>> = {
+  int: 'integer', int32: 'integer', int64: 'integer', long: 'integer', uint: 'integer', short: 'integer',
+  float: 'number', double: 'number', decimal: 'number', float32: 'number', float64: 'number', num: 'number',
+  bool: 'boolean', str: 'string', text: 'string', char: 'string', date: 'string', datetime: 'string',
+  list: 'array', tuple: 'array', dict: 'object', map: 'object', obj: 'object', record: 'object', struct: 'object',
+  nil: 'null', none: 'null',
+};
 
 // Keywords whose values are data, not schemas: a `$ref` key inside them is not a reference.
 const DATA_KEYWORDS = new Set(['enum', 'const', 'default', 'examples']);
@@ -50,14 +59,32 @@ export function checkStateSchema(manifest: Manifest, ajv: Ajv2020, compiler: Sta
   if (!ajv.validateSchema(state)) {
     diagnostics.push(...metaSchemaDiagnostics(doc, stateNode, ajv.errors ?? [], fallback, invalid));
   }
-  if (diagnostics.length > 0) return diagnostics;
-
+  // Compile even when something is already wrong: its strict-mode findings (unknown
+  // keywords, `required` without `properties`…) belong in the same report, not the next run.
   try {
     compiler.compile(state);
   } catch (error) {
-    return [compileErrorDiagnostic(doc, stateNode, error, fallback, invalid)];
+    const strict = strictMessagesOf(error).map((message) => compileErrorDiagnostic(doc, stateNode, new Error(message), fallback, invalid));
+    // Another thrown error (a dangling `$ref`, a bad `type`) repeats what was reported above.
+    const thrown = error instanceof StrictSchemaError || diagnostics.length > 0 ? [] : [compileErrorDiagnostic(doc, stateNode, error, fallback, invalid)];
+    diagnostics.push(...strict, ...thrown);
   }
-  return [];
+  return withoutRepeats(diagnostics);
+}
+
+/**
+ * One diagnostic per place: two findings can map to the same token (a commented-out
+ * `$ref` is both "not text" and, for the meta-schema, "must be string"); the first, the
+ * more specific, stays.
+ */
+function withoutRepeats(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.line}:${d.column}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 type Invalid = (span: Span, reason: string, hint?: string) => Diagnostic;
@@ -84,7 +111,9 @@ function checkRefs(doc: YamlDocument, root: Node, state: unknown, invalid: Inval
         const value = entry.value;
         const ref = isScalar(value) ? value.value : undefined;
         if (typeof ref !== 'string') {
-          diagnostics.push(invalid(spanOfNode(doc, value), '`$ref` must be text like `#/$defs/Lamp`'));
+          const span = spanOfNode(doc, value ?? entry.key);
+          const commented = ref == null && doc.source !== undefined ? findCommentedRef(doc.source, span.line) : undefined;
+          diagnostics.push(invalid(span, '`$ref` must be text like `#/$defs/Lamp`', commented && commented.line === span.line ? describeCommentedRef(commented) : undefined));
         } else if (!ref.startsWith('#')) {
           diagnostics.push(invalid(spanOfNode(doc, value), `\`$ref\` \`${ref}\` points outside this domain`, 'a `$ref` points into the same `state`\'s own `$defs`, e.g. `#/$defs/Lamp`'));
         } else if (!resolvesPointer(state, ref)) {
@@ -137,7 +166,8 @@ function metaSchemaDiagnostics(doc: YamlDocument, root: Node, errors: readonly E
       const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues ?? [];
       reason = `${describePath(segments)} must be one of ${allowed.map((v) => `\`${String(v)}\``).join(', ')}`;
       const value = isScalar(entry.value) ? String(entry.value.value) : undefined;
-      const suggestion = value === undefined ? undefined : suggestClosest(value, allowed.map(String));
+      const alias = segments[segments.length - 1] === 'type' && value !== undefined ? TYPE_ALIASES[value.toLowerCase()] : undefined;
+      const suggestion = alias ?? (value === undefined ? undefined : suggestClosest(value, allowed.map(String)));
       out.push(invalid(span, reason, suggestion === undefined ? undefined : `did you mean \`${suggestion}\`?`));
       continue;
     }

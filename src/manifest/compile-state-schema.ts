@@ -21,6 +21,9 @@ export const STATE_AJV_OPTIONS = { strict: true, allowUnionTypes: true } as cons
  */
 export const STATE_COMPILE_OPTIONS = {
   ...STATE_AJV_OPTIONS,
+  // Strict-mode findings are logged, not thrown, so that one compile finds all of them;
+  // the compiler turns them into one StrictSchemaError (see below): as strict as `true`.
+  strict: 'log',
   allErrors: true,
   validateSchema: false,
   code: { source: true, esm: true, lines: true },
@@ -37,6 +40,25 @@ export function createStateAjv(extra: ConstructorParameters<typeof Ajv2020>[0] =
 export interface CompiledStateSchema {
   readonly ajv: Ajv2020;
   readonly validate: ValidateFunction;
+}
+
+/**
+ * Every strict-mode finding of one compile (ajv throws only the first in `strict: true`).
+ * `message` is the first, as ajv would have thrown it. A compile that throws for another
+ * reason carries the findings made before it as `strictMessages`.
+ */
+export class StrictSchemaError extends Error {
+  override readonly name = 'StrictSchemaError';
+  constructor(readonly messages: readonly string[]) {
+    super(messages[0]);
+  }
+}
+
+/** The strict-mode findings a thrown compile error carries (see StrictSchemaError). */
+export function strictMessagesOf(error: unknown): readonly string[] {
+  if (error instanceof StrictSchemaError) return error.messages;
+  const carried = (error as { strictMessages?: unknown } | null)?.strictMessages;
+  return Array.isArray(carried) ? (carried as string[]) : [];
 }
 
 export interface StateSchemaCompiler {
@@ -58,21 +80,33 @@ export interface StateSchemaCompiler {
 export function createStateSchemaCompiler(): StateSchemaCompiler {
   const compiled = new WeakMap<object, CompiledStateSchema>();
   let shared: { ajv: Ajv2020; schemas: Set<string>; refs: Set<string> } | undefined;
+  /** What ajv logged during the current compile. */
+  const findings: string[] = [];
   return {
     compile(state) {
       const key = typeof state === 'object' && state !== null ? state : undefined;
       const known = key && compiled.get(key);
       if (known) return known;
       if (!shared) {
-        const ajv = createStateAjv(STATE_COMPILE_OPTIONS);
+        const logger = { log: () => undefined, error: () => undefined, warn: (...args: unknown[]) => void findings.push(args.map(String).join(' ')) };
+        const ajv = createStateAjv({ ...STATE_COMPILE_OPTIONS, logger });
         shared = { ajv, schemas: new Set(Object.keys(ajv.schemas)), refs: new Set(Object.keys(ajv.refs)) };
       }
       const { ajv } = shared;
       const { prefixes, es5, lines } = ajv.scope.opts;
       // `scope` is readonly in ajv's types only; the instance reads it afresh for every compile.
       (ajv as { scope: ValueScope }).scope = new ValueScope({ scope: {}, ...(prefixes ? { prefixes } : {}), ...(es5 ? { es5 } : {}), ...(lines ? { lines } : {}) });
+      findings.length = 0;
       try {
-        const result = { ajv, validate: ajv.compile(state) };
+        let validate: ValidateFunction;
+        try {
+          validate = ajv.compile(state);
+        } catch (error) {
+          if (findings.length > 0 && typeof error === 'object' && error !== null) Object.assign(error, { strictMessages: [...new Set(findings)] });
+          throw error;
+        }
+        if (findings.length > 0) throw new StrictSchemaError([...new Set(findings)]);
+        const result = { ajv, validate };
         if (key) compiled.set(key, result);
         return result;
       } finally {

@@ -72,14 +72,8 @@ function withHint(hint: string | undefined): { hint?: string } {
   return hint === undefined ? {} : { hint };
 }
 
-export function createYamlSyntaxDiagnostic(span: Span, reason: string): Diagnostic {
-  return {
-    code: 'yaml-syntax',
-    severity: 'error',
-    message: `not valid YAML: ${reason}`,
-    ...at(span),
-    hint: 'fix the YAML syntax; nothing else in this file is checked until it parses',
-  };
+export function createYamlSyntaxDiagnostic(span: Span, reason: string, hint = 'fix the YAML syntax; nothing else in this file is checked until it parses'): Diagnostic {
+  return { code: 'yaml-syntax', severity: 'error', message: `not valid YAML: ${reason}`, ...at(span), hint };
 }
 
 export function createManifestInvalidDiagnostic(span: Span, message: string, hint?: string): Diagnostic {

@@ -15,6 +15,8 @@ export interface YamlDocument {
   readonly lineCounter: LineCounter;
   /** The document as plain JSON-like data. */
   readonly value: unknown;
+  /** The whole file's text, for hints that look at what the parser threw away (comments). */
+  readonly source?: string;
 }
 
 export interface ParsedYamlFile {
@@ -43,7 +45,8 @@ export function parseYamlFile(file: string, text: string): ParsedYamlFile {
   for (const document of parsed) {
     for (const error of document.errors) {
       const span = spanOfOffsets(file, lineCounter, error.pos[0], error.pos[1]);
-      diagnostics.push(createYamlSyntaxDiagnostic(span, firstLine(error.message)));
+      const commented = findCommentedRef(text, span.line);
+      diagnostics.push(createYamlSyntaxDiagnostic(span, firstLine(error.message), commented && describeCommentedRef(commented)));
     }
   }
   if (diagnostics.length > 0) return { documents: [], diagnostics: dedupeByPosition(diagnostics) };
@@ -53,13 +56,33 @@ export function parseYamlFile(file: string, text: string): ParsedYamlFile {
     if (document.contents === null || (isScalar(document.contents) && document.contents.value === null)) return;
     try {
       const value: unknown = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-      documents.push({ file, index, document: document as Document.Parsed, lineCounter, value });
+      documents.push({ file, index, document: document as Document.Parsed, lineCounter, value, source: text });
     } catch (error) {
       const range = document.contents.range ?? [0, 0, 0];
       diagnostics.push(createYamlSyntaxDiagnostic(spanOfOffsets(file, lineCounter, range[0], range[0]), describeError(error)));
     }
   });
   return { documents, diagnostics };
+}
+
+/** An unquoted `$ref: #/…`: YAML reads `#` after a space as the start of a comment. */
+const COMMENTED_REF = /(?:^|[\s{,])(\$ref:\s+)(#\S*?)(?=[\s,}]|$)/;
+
+/**
+ * The last line at or before `line` (1-based) holding an unquoted `$ref: #/…`: the parser
+ * reports the damage later (an unclosed `{`, an odd indentation), the cause is there.
+ */
+export function findCommentedRef(text: string, line: number): { readonly line: number; readonly ref: string } | undefined {
+  const lines = text.split(/\r?\n/);
+  for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
+    const match = COMMENTED_REF.exec(lines[i]!);
+    if (match) return { line: i + 1, ref: match[2]!.replace(/[}\],]+$/, '') };
+  }
+  return undefined;
+}
+
+export function describeCommentedRef(found: { readonly line: number; readonly ref: string }): string {
+  return `line ${found.line}: \`$ref: ${found.ref}\` is not quoted, and YAML reads \`#\` as the start of a comment; quote it: \`$ref: '${found.ref}'\``;
 }
 
 function describeError(error: unknown): string {

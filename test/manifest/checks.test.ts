@@ -43,6 +43,19 @@ const cases: Record<string, Expected[]> = {
     { code: 'dependency-cycle', file: 'typo-and-loop/climate.domain.yaml', line: 6, column: 5 },
   ],
   'optional-loop': [],
+  // Three mistakes in one schema: one run reports all three (meta-schema and strict-mode findings together).
+  'schema-all-at-once': [
+    { code: 'schema-invalid', file: 'schema-all-at-once/lamp.domain.yaml', line: 7, column: 18, message: /required property `colour` is not defined/ },
+    { code: 'schema-invalid', file: 'schema-all-at-once/lamp.domain.yaml', line: 10, column: 20, message: /`properties\.level\.type` must be one of/, hint: /^did you mean `integer`\?$/ },
+    { code: 'schema-invalid', file: 'schema-all-at-once/lamp.domain.yaml', line: 11, column: 27, message: /unknown keyword `minLenght`/, hint: /did you mean `minLength`\?/ },
+  ],
+  // An unquoted `$ref: #/…` is a YAML comment: the parser fails a line later, the hint names the cause.
+  'commented-ref': [
+    { code: 'yaml-syntax', file: 'commented-ref/lamp.domain.yaml', line: 10, column: 3, hint: /^line 9: `\$ref: #\/\$defs\/Lamp` is not quoted.*quote it: `\$ref: '#\/\$defs\/Lamp'`$/ },
+  ],
+  'commented-ref-block': [
+    { code: 'schema-invalid', file: 'commented-ref-block/lamp.domain.yaml', line: 10, column: 15, message: /`\$ref` must be text/, hint: /^line 10: `\$ref: #\/\$defs\/Lamp` is not quoted/ },
+  ],
 };
 
 describe('the checks of MANIFEST.md, on fixtures', () => {
