@@ -10,7 +10,7 @@ import { createStateSchemaCompiler, strictMessagesOf, StrictSchemaError, type St
 import { createSchemaInvalidDiagnostic, type Diagnostic, type Span } from './diagnostics.js';
 import type { Manifest } from './check-manifest.js';
 import { suggestClosest } from './suggest.js';
-import { describeCommentedRef, entriesOf, findCommentedRef, findEntry, spanOfNode, splitJsonPointer, type YamlDocument } from './yaml-document.js';
+import { dedupeByPosition, describeCommentedRef, entriesOf, findCommentedRef, findEntry, spanOfNode, splitJsonPointer, type YamlDocument } from './yaml-document.js';
 
 export { createStateAjv, STATE_AJV_OPTIONS } from './compile-state-schema.js';
 
@@ -69,22 +69,7 @@ export function checkStateSchema(manifest: Manifest, ajv: Ajv2020, compiler: Sta
     const thrown = error instanceof StrictSchemaError || diagnostics.length > 0 ? [] : [compileErrorDiagnostic(doc, stateNode, error, fallback, invalid)];
     diagnostics.push(...strict, ...thrown);
   }
-  return withoutRepeats(diagnostics);
-}
-
-/**
- * One diagnostic per place: two findings can map to the same token (a commented-out
- * `$ref` is both "not text" and, for the meta-schema, "must be string"); the first, the
- * more specific, stays.
- */
-function withoutRepeats(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return diagnostics.filter((d) => {
-    const key = `${d.line}:${d.column}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return dedupeByPosition(diagnostics);
 }
 
 type Invalid = (span: Span, reason: string, hint?: string) => Diagnostic;

@@ -94,8 +94,12 @@ function firstLine(message: string): string {
   return line.replace(/ at line \d+, column \d+:?$/, '').trim();
 }
 
-// The parser sometimes reports one mistake twice at the same place (e.g. two views of one bad indent).
-function dedupeByPosition(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+/**
+ * One diagnostic per place, the first kept. The parser sometimes reports one mistake twice
+ * at the same place (two views of one bad indent); a schema check can too (a commented-out
+ * `$ref` is both "not text" and, for the meta-schema, "must be string").
+ */
+export function dedupeByPosition(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
   return diagnostics.filter((d) => {
     const key = `${d.line}:${d.column}`;
