@@ -2,7 +2,9 @@
  * Generated code and handlers are ES modules. In a CommonJS project (`npm init -y` writes
  * `"type": "commonjs"`, and a package.json without `type` means the same), Node, tsx and
  * `tsc` would read them as CommonJS: so their folders declare themselves ESM with a
- * package.json of their own (generate writes OUT's; generate and init write the handlers').
+ * package.json of their own, written by generate (OUT and the handlers' folder) and init.
+ * Only where needed: inside an ESM package a nested package.json would cut the package's
+ * self-reference (`chinook-ipc/runtime` from this repository's own generated/).
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -41,14 +43,18 @@ export async function findPackageScope(dir: string): Promise<PackageScope> {
   }
 }
 
-export const ESM_PACKAGE_JSON = JSON.stringify({ '//': 'written by chinook: the handlers are ES modules, also inside a CommonJS project', type: 'module' }, null, 2) + '\n';
+/** `<dir>/package.json` that makes a folder ESM; `what` says whose folder it is. */
+export function esmPackageJson(what: string): string {
+  return JSON.stringify({ '//': `written by chinook: ${what} are ES modules, also inside a CommonJS project`, type: 'module' }, null, 2) + '\n';
+}
 
 /**
- * Makes `dir` (relative to `cwd`) an ESM scope when it is in a CommonJS one, by creating
- * `<dir>/package.json`; never overwrites, never touches the project's own package.json
- * (`dir` = `cwd`). Returns the file created, relative to `cwd`, or undefined.
+ * Makes `dir` (relative to `cwd`, existing) an ESM scope when it is in a CommonJS one, by
+ * creating `<dir>/package.json`; never overwrites, never touches the project's own
+ * package.json (`dir` = `cwd`). Not a generated output (those depend on the manifests
+ * alone): `generate --check` leaves it alone. Returns the file created, relative to `cwd`.
  */
-export async function ensureEsmScope(dir: string, cwd: string): Promise<string | undefined> {
+export async function ensureEsmScope(dir: string, cwd: string, what: string): Promise<string | undefined> {
   const abs = resolve(cwd, dir);
   if (abs === resolve(cwd)) return undefined;
   if ((await findPackageScope(abs)).type === 'module') return undefined;
@@ -60,7 +66,7 @@ export async function ensureEsmScope(dir: string, cwd: string): Promise<string |
     // absent: ours to create
   }
   try {
-    await writeFile(path, ESM_PACKAGE_JSON, { flag: 'wx' });
+    await writeFile(path, esmPackageJson(what), { flag: 'wx' });
   } catch {
     return undefined;
   }
@@ -75,8 +81,7 @@ export async function explainCommonJsScope(dir: string, cwd: string): Promise<st
   const decidedBy = scope.packageJson === undefined ? 'no package.json declares `"type": "module"`' : `${relative(cwd, scope.packageJson) || 'package.json'} makes it CommonJS`;
   return (
     `${shownDir}/ holds ES modules, but ${decidedBy}. ` +
-    `Create ${join(shownDir, 'package.json')} containing {"type": "module"} ` +
-    '(`chinook generate` does it for the generated folder and new handler folders; `chinook init` for the handler folder), ' +
-    'or set "type": "module" in your package.json'
+    `Run \`chinook generate\` (it writes ${join(shownDir, 'package.json')} with {"type": "module"} in a CommonJS project), ` +
+    'or create that file yourself, or set "type": "module" in your package.json'
   );
 }

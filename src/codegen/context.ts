@@ -6,7 +6,7 @@ import type { SystemModel } from '../model/types.js';
 import { createNaming, type Naming } from './names.js';
 
 /** Bumped whenever the generator's output changes for the same input (part of the inputs hash). */
-export const GENERATOR_REVISION = 3;
+export const GENERATOR_REVISION = 2;
 
 export interface GenerateOptions {
   /** The system's name (`chinook.config.yaml` `system`). */

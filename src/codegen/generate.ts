@@ -8,13 +8,12 @@ import { GENERATOR_REVISION, type GenerateContext, type GenerateSettings } from 
 import { emitDomains } from './emit-domains.js';
 import { emitGraph } from './emit-graph.js';
 import { emitIndex, formatHashLine, withoutHashLine } from './emit-index.js';
-import { emitPackageJson } from './emit-package.js';
 import { emitServices } from './emit-services.js';
 import { emitSystem } from './emit-system.js';
 import { emitTopics } from './emit-topics.js';
 import type { Emitter, GeneratedFile } from './emitter.js';
 
-export type EmitterName = 'domains' | 'system' | 'topics' | 'services' | 'graph' | 'package';
+export type EmitterName = 'domains' | 'system' | 'topics' | 'services' | 'graph';
 
 /** Every emitter of OUT but `index.ts` (which hashes their output): a new one fails to compile until listed. */
 export const emitters: Record<EmitterName, Emitter> = {
@@ -23,7 +22,6 @@ export const emitters: Record<EmitterName, Emitter> = {
   topics: emitTopics,
   services: emitServices,
   graph: emitGraph,
-  package: emitPackageJson,
 };
 
 const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);

@@ -13,7 +13,7 @@ export interface OutputPlan {
 }
 
 /** Our JSON outputs cannot carry a header; they are recognised by name. */
-const HEADERLESS_OUTPUTS = new Set(['topics.json', 'package.json']);
+const HEADERLESS_OUTPUTS = new Set(['topics.json']);
 
 /** Whether a file found in OUT is one of ours (and so ours to replace or remove). */
 export function isOwnOutput(path: string, content: string): boolean {

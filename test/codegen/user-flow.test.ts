@@ -103,6 +103,8 @@ async function walkTheUserPath(mode: 'esm' | 'commonjs'): Promise<void> {
   expect(generate.status, generate.out).toBe(0);
   expect(existsSync(join(app, 'handlers', 'counter-service.ts'))).toBe(true);
   expect(existsSync(join(app, 'handlers', 'display-service.ts'))).toBe(true);
+  // Only a CommonJS project needs the generated folder to declare itself ESM.
+  expect(existsSync(join(app, 'generated', 'package.json'))).toBe(mode === 'commonjs');
   writeFileSync(join(app, 'handlers', 'counter-service.ts'), COUNTER_HANDLER);
 
   const tsc = run(TSC, ['-p', 'tsconfig.json'], { cwd: app });

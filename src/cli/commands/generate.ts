@@ -158,6 +158,13 @@ async function isFastPathUpToDate(settings: GenerateSettings, outAbs: string, cw
   return allExist;
 }
 
+/** In a CommonJS project, OUT and the handlers' folder declare themselves ESM (see module-type.ts). */
+async function declareEsm(ctx: CliContext, say: (line: string) => void, outRel: string, handlersDir: string | undefined): Promise<void> {
+  const written = [await ensureEsmScope(outRel, ctx.cwd, 'the generated files')];
+  if (handlersDir !== undefined && (await exists(resolve(ctx.cwd, handlersDir)))) written.push(await ensureEsmScope(handlersDir, ctx.cwd, 'the handlers'));
+  for (const path of written) if (path !== undefined) say(`${toPosix(path)} written: ES modules inside this CommonJS project`);
+}
+
 /** The stubs in OUT (`services/<file>.ts`), by file name: what a handler may import. */
 function stubNames(paths: Iterable<string>): Set<string> {
   return new Set([...paths].flatMap((p) => /^services\/([^/]+)\.ts$/.exec(p)?.[1] ?? []));
@@ -218,6 +225,7 @@ export const generateCommand: Command = {
     if (!values.check && (await isFastPathUpToDate(settings, outAbs, ctx.cwd, inputsHash))) {
       if (quiet) report(ctx, format, [], new Map(), true);
       say(`${outRel}/ is up to date`);
+      await declareEsm(ctx, say, outRel, settings.handlersDir);
       await warnOrphans(ctx, settings.handlersDir, outRel, stubNames((await readOutputFolder(outAbs)).keys()));
       return ExitCode.ok;
     }
@@ -272,14 +280,12 @@ export const generateCommand: Command = {
       isNew[i] = true;
     });
     const created = scaffolds.filter((_, i) => isNew[i]).map((s) => s.path);
-    // In a CommonJS project the handlers folder declares itself ESM, as OUT does (see module-type.ts).
-    const esmScope = scaffolds.length > 0 ? await ensureEsmScope(settings.handlersDir, ctx.cwd) : undefined;
     const written = plan.missing.length + plan.stale.length;
     say(
       `${outRel}/: ${written} file${written === 1 ? '' : 's'} written, ${plan.unchanged.length} unchanged, ${plan.extra.length} removed` +
         (created.length > 0 ? `; new handler${created.length === 1 ? '' : 's'}: ${created.join(', ')}` : ''),
     );
-    if (esmScope !== undefined) say(`${toPosix(esmScope)} written: the handlers are ES modules inside this CommonJS project`);
+    await declareEsm(ctx, say, outRel, scaffolds.length > 0 ? settings.handlersDir : undefined);
     await warnOrphans(ctx, settings.handlersDir, outRel, stubNames(files.map((f) => f.path)));
     return ExitCode.ok;
   },

@@ -151,7 +151,7 @@ async function initProject(root: string): Promise<{ steps: Step[]; config: Chino
   steps.push(await createOnce(root, join('.github', 'workflows', 'chinook.yml'), () => readTemplate('chinook.yml.tmpl', {})));
   if ((await findPackageScope(join(root, config.handlers))).type === 'commonjs') {
     await mkdir(join(root, config.handlers), { recursive: true });
-    const created = await ensureEsmScope(config.handlers, root);
+    const created = await ensureEsmScope(config.handlers, root, 'the handlers');
     if (created !== undefined) steps.push({ path: created, action: 'created', note: 'the handlers are ES modules in this CommonJS project' });
   }
   return { steps, config };
