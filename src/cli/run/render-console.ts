@@ -1,11 +1,21 @@
 /**
  * The live view `chinook run` shows: every service's status and every domain's
  * availability, redrawn in place on a terminal. Pure: a snapshot in, text out.
+ *
+ * It fits the terminal it is given: no line is wider than `width` (so nothing wraps, and
+ * the header is split between its parts, never inside a word), and there are never more
+ * than `height` lines (so nothing scrolls and the header stays on top). When the full view
+ * does not fit, it collapses step by step: no footer, fewer events, no blank lines, then
+ * healthy services and domains summarised in one line each, problems always listed first.
  */
 
 export interface ServiceRow {
   readonly name: string;
-  readonly status: 'online' | 'offline' | 'starting' | 'exited';
+  /**
+   * `exited`: the process ended (whatever the bus still says); `unknown`: the console's own
+   * bus connection is down, so it cannot know.
+   */
+  readonly status: 'online' | 'offline' | 'starting' | 'exited' | 'unknown';
   readonly pid?: number;
   /** Why the process ended, when it has. */
   readonly exit?: string;
@@ -24,9 +34,15 @@ export interface DomainRow {
   readonly summary?: string;
 }
 
+/** The console's own connection to the bus. */
+export type ConsoleConnection =
+  | { readonly state: 'connected' }
+  | { readonly state: 'disconnected'; readonly sinceMs: number; readonly reason?: string };
+
 export interface ConsoleSnapshot {
   readonly system: string;
   readonly busUrl: string;
+  readonly connection: ConsoleConnection;
   readonly services: readonly ServiceRow[];
   readonly domains: readonly DomainRow[];
   /** Most recent last. */
@@ -36,15 +52,18 @@ export interface ConsoleSnapshot {
 
 export interface RenderOptions {
   readonly color: boolean;
+  /** Terminal columns: no line is longer. */
   readonly width: number;
+  /** Terminal rows: never more lines than this. Unset: as many as the full view needs. */
+  readonly height?: number;
 }
 
 const codes = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', cyan: '\x1b[36m' } as const;
 type Style = Exclude<keyof typeof codes, 'reset'>;
 
-function styler(color: boolean): (style: Style, text: string) => string {
-  return color ? (style, text) => `${codes[style]}${text}${codes.reset}` : (_style, text) => text;
-}
+/** A piece of a line with its style: lines are cut to the width before styling, so escapes never count. */
+type Segment = readonly [text: string, style?: Style];
+type Line = readonly Segment[];
 
 function formatAge(ms: number | undefined): string {
   if (ms === undefined) return '';
@@ -54,7 +73,7 @@ function formatAge(ms: number | undefined): string {
 }
 
 function cut(text: string, width: number): string {
-  if (width <= 1) return '';
+  if (width <= 0) return '';
   return text.length <= width ? text : text.slice(0, width - 1) + '…';
 }
 
@@ -63,6 +82,7 @@ const statusMark: Record<ServiceRow['status'], { mark: string; style: Style }> =
   starting: { mark: '◌', style: 'yellow' },
   offline: { mark: '○', style: 'red' },
   exited: { mark: '✕', style: 'red' },
+  unknown: { mark: '?', style: 'yellow' },
 };
 
 const availabilityStyle: Record<DomainRow['availability'], Style> = {
@@ -71,45 +91,154 @@ const availabilityStyle: Record<DomainRow['availability'], Style> = {
   missing: 'red',
 };
 
-export function renderConsole(snapshot: ConsoleSnapshot, options: RenderOptions): string {
-  const s = styler(options.color);
-  const width = Math.max(60, options.width);
-  const lines: string[] = [];
+/** The header's parts, packed into as few lines as the width allows; a part is never split. */
+function headerLines(snapshot: ConsoleSnapshot, width: number): Line[] {
   const online = snapshot.services.filter((x) => x.status === 'online').length;
   const available = snapshot.domains.filter((d) => d.availability === 'available').length;
-  lines.push(
-    `${s('bold', 'chinook')} ${s('cyan', snapshot.system)}  on ${snapshot.busUrl}   ` +
-      `${online}/${snapshot.services.length} services online · ${available}/${snapshot.domains.length} domains available` +
-      (snapshot.rejected > 0 ? ` · ${s('red', `${snapshot.rejected} rejected`)}` : ''),
-  );
-  lines.push('');
+  const c = snapshot.connection;
+  const parts: Line[] = [
+    [['chinook', 'bold'], [' '], [snapshot.system, 'cyan']],
+    c.state === 'connected'
+      ? [[`on ${snapshot.busUrl} `], ['● connected', 'green']]
+      : [[`on ${snapshot.busUrl} `], [`○ disconnected ${formatAge(c.sinceMs)}${c.reason ? ` (${c.reason})` : ''}: statuses unknown`, 'red']],
+    [[`${online}/${snapshot.services.length} services online`]],
+    [[`${available}/${snapshot.domains.length} domains available`]],
+    ...(snapshot.rejected > 0 ? [[[`${snapshot.rejected} rejected`, 'red']] as Line] : []),
+  ];
+  const lines: Segment[][] = [];
+  for (const part of parts) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && lengthOf(last) + 3 + lengthOf(part) <= width) last.push([' · '], ...part);
+    else lines.push([...part]);
+  }
+  return lines;
+}
 
-  const nameWidth = Math.max(7, ...snapshot.services.map((x) => x.name.length));
-  lines.push(s('dim', `  ${'SERVICE'.padEnd(nameWidth)}  ${'STATUS'.padEnd(9)}  ${'PID'.padEnd(7)}  OWNS → WAITS FOR`));
-  for (const row of snapshot.services) {
+function lengthOf(line: Line): number {
+  return line.reduce((n, [text]) => n + text.length, 0);
+}
+
+function serviceLines(rows: readonly ServiceRow[]): Line[] {
+  const nameWidth = Math.max(7, ...rows.map((x) => x.name.length));
+  return rows.map((row) => {
     const { mark, style } = statusMark[row.status];
-    const status = s(style, `${mark} ${row.status.padEnd(7)}`);
-    const pid = String(row.pid ?? '').padEnd(7);
     const rel = `${row.owns.join(', ')}${row.waitsFor.length > 0 ? ` → ${row.waitsFor.join(', ')}` : ''}`;
-    const exit = row.exit ? s('red', `  (${row.exit})`) : '';
-    lines.push(`  ${row.name.padEnd(nameWidth)}  ${status}  ${pid}  ${rel}${exit}`);
-  }
-  lines.push('');
+    return [
+      [`  ${row.name.padEnd(nameWidth)}  `],
+      [`${mark} ${row.status.padEnd(7)}`, style],
+      [`  ${String(row.pid ?? '').padEnd(7)}  ${rel}`],
+      ...(row.exit ? [[`  (${row.exit})`, 'red'] as Segment] : []),
+    ];
+  });
+}
 
-  const domainWidth = Math.max(6, ...snapshot.domains.map((d) => d.name.length));
-  const fixed = 2 + domainWidth + 2 + 9 + 2 + 6 + 2 + 6 + 2;
-  lines.push(s('dim', `  ${'DOMAIN'.padEnd(domainWidth)}  ${'STATE'.padEnd(9)}  ${'SEQ'.padStart(6)}  ${'AGE'.padStart(6)}  LATEST`));
-  for (const row of snapshot.domains) {
-    const availability = s(availabilityStyle[row.availability], row.availability.padEnd(9));
-    const seq = String(row.seq ?? '').padStart(6);
-    const age = formatAge(row.ageMs).padStart(6);
-    lines.push(`  ${row.name.padEnd(domainWidth)}  ${availability}  ${seq}  ${age}  ${s('dim', cut(row.summary ?? '', width - fixed))}`);
+function serviceTitle(rows: readonly ServiceRow[]): Line {
+  const nameWidth = Math.max(7, ...rows.map((x) => x.name.length));
+  return [[`  ${'SERVICE'.padEnd(nameWidth)}  ${'STATUS'.padEnd(9)}  ${'PID'.padEnd(7)}  OWNS → WAITS FOR`, 'dim']];
+}
+
+function domainLines(rows: readonly DomainRow[]): Line[] {
+  const nameWidth = Math.max(6, ...rows.map((d) => d.name.length));
+  return rows.map((row) => [
+    [`  ${row.name.padEnd(nameWidth)}  `],
+    [row.availability.padEnd(9), availabilityStyle[row.availability]],
+    [`  ${String(row.seq ?? '').padStart(6)}  ${formatAge(row.ageMs).padStart(6)}  `],
+    [row.summary ?? '', 'dim'],
+  ]);
+}
+
+function domainTitle(rows: readonly DomainRow[]): Line {
+  const nameWidth = Math.max(6, ...rows.map((d) => d.name.length));
+  return [[`  ${'DOMAIN'.padEnd(nameWidth)}  ${'STATE'.padEnd(9)}  ${'SEQ'.padStart(6)}  ${'AGE'.padStart(6)}  LATEST`, 'dim']];
+}
+
+/** Healthy rows folded into one summary line; the others (problems) stay, first. */
+function collapse<R>(rows: readonly R[], healthy: (row: R) => boolean, describe: (count: number, names: string) => string, nameOf: (row: R) => string): { problems: R[]; summary: Line | undefined } {
+  const problems = rows.filter((r) => !healthy(r));
+  const fine = rows.filter(healthy);
+  return { problems, summary: fine.length === 0 ? undefined : [[`  ${describe(fine.length, fine.map(nameOf).join(', '))}`, 'dim']] };
+}
+
+interface Layout {
+  readonly footer: boolean;
+  readonly blanks: boolean;
+  readonly collapseServices: boolean;
+  readonly collapseDomains: boolean;
+  /** Fewest events to show at this level (more when there is room). */
+  readonly minEvents: number;
+}
+
+/** From the full view to the most compact: the first that fits is drawn. */
+const LAYOUTS: readonly Layout[] = [
+  { footer: true, blanks: true, collapseServices: false, collapseDomains: false, minEvents: 8 },
+  { footer: false, blanks: true, collapseServices: false, collapseDomains: false, minEvents: 3 },
+  { footer: false, blanks: false, collapseServices: false, collapseDomains: false, minEvents: 2 },
+  { footer: false, blanks: false, collapseServices: true, collapseDomains: false, minEvents: 1 },
+  { footer: false, blanks: false, collapseServices: true, collapseDomains: true, minEvents: 1 },
+  { footer: false, blanks: false, collapseServices: true, collapseDomains: true, minEvents: 0 },
+];
+
+function body(snapshot: ConsoleSnapshot, layout: Layout): Line[] {
+  const blank: Line[] = layout.blanks ? [[]] : [];
+  const services = layout.collapseServices
+    ? collapse(snapshot.services, (s) => s.status === 'online', (n, names) => `${n} more online: ${names}`, (s) => s.name)
+    : { problems: [...snapshot.services], summary: undefined };
+  const domains = layout.collapseDomains
+    ? collapse(snapshot.domains, (d) => d.availability === 'available', (n, names) => `${n} more available: ${names}`, (d) => d.name)
+    : { problems: [...snapshot.domains], summary: undefined };
+  return [
+    ...blank,
+    serviceTitle(snapshot.services),
+    ...serviceLines(services.problems),
+    ...(services.summary ? [services.summary] : []),
+    ...blank,
+    domainTitle(snapshot.domains),
+    ...domainLines(domains.problems),
+    ...(domains.summary ? [domains.summary] : []),
+  ];
+}
+
+const FOOTER: Line = [['  Ctrl-C stops everything · kill a service\'s pid to watch its dependents react', 'dim']];
+
+function eventLines(events: readonly string[], count: number): Line[] {
+  return count <= 0 ? [] : events.slice(-count).map((e): Line => [[`  ${e}`, 'dim']]);
+}
+
+function layoutLines(snapshot: ConsoleSnapshot, width: number, height: number): Line[] {
+  const header = headerLines(snapshot, width);
+  for (const layout of LAYOUTS) {
+    const main = [...header, ...body(snapshot, layout)];
+    const tail: Line[] = layout.footer ? [[], FOOTER] : [];
+    const eventBlank = layout.blanks && snapshot.events.length > 0 ? 1 : 0;
+    const room = height - main.length - tail.length - eventBlank;
+    const wanted = Math.min(snapshot.events.length, layout.minEvents);
+    if (room >= wanted) {
+      const events = eventLines(snapshot.events, Math.min(room, snapshot.events.length));
+      return [...main, ...(events.length > 0 && eventBlank ? [[]] : []), ...events, ...tail];
+    }
   }
-  if (snapshot.events.length > 0) {
-    lines.push('');
-    for (const event of snapshot.events) lines.push(s('dim', `  ${cut(event, width - 2)}`));
+  // Not even the most compact body fits: the header first, then as much as there is room for.
+  const compact = [...header, ...body(snapshot, LAYOUTS[LAYOUTS.length - 1]!)];
+  return compact.slice(0, height);
+}
+
+/** A line cut to `width` visible characters, then styled. */
+function paint(line: Line, width: number, color: boolean): string {
+  let left = width;
+  let out = '';
+  for (const [text, style] of line) {
+    if (left <= 0) break;
+    const piece = text.length <= left ? text : cut(text, left);
+    left -= piece.length;
+    out += color && style ? `${codes[style]}${piece}${codes.reset}` : piece;
   }
-  lines.push('');
-  lines.push(s('dim', '  Ctrl-C stops everything · kill a service\'s pid to watch its dependents react'));
-  return lines.join('\n');
+  return out.trimEnd();
+}
+
+export function renderConsole(snapshot: ConsoleSnapshot, options: RenderOptions): string {
+  const width = Math.max(10, options.width);
+  const height = options.height === undefined ? Number.POSITIVE_INFINITY : Math.max(1, options.height);
+  return layoutLines(snapshot, width, height)
+    .map((line) => paint(line, width, options.color))
+    .join('\n');
 }

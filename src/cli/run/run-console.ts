@@ -4,9 +4,9 @@ import { ExitCode } from '../exit-codes.js';
 import { waitForStopSignal } from '../signals.js';
 import type { LoadedProject } from './load-project.js';
 import { observeSystem, type SystemObserver } from './observe-system.js';
-import { renderConsole, type ConsoleSnapshot, type DomainRow, type ServiceRow } from './render-console.js';
+import { renderConsole, type ConsoleConnection, type ConsoleSnapshot, type DomainRow, type ServiceRow } from './render-console.js';
 import type { ChildEvents, Supervisor } from './supervise.js';
-import { BusError } from '../../bus/bus.js';
+import { BusError, type Bus } from '../../bus/bus.js';
 import { createBus } from '../../bus/create-bus.js';
 import type { Availability } from '../../runtime/contract.js';
 
@@ -20,7 +20,7 @@ export interface ConsoleRun {
   readonly start: (events: ChildEvents) => Supervisor;
 }
 
-const MAX_EVENTS = 8;
+const MAX_EVENTS = 20;
 const REDRAW_MS = 250;
 
 /** One line a person can read at a glance: `mode=auto rooms[4]`, `battery={percent=58 charging=false}`. */
@@ -64,6 +64,7 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
     if (error instanceof BusError) throw new CliError(error.message, ExitCode.failure);
     throw error;
   }
+  const connection = trackConnection(bus, note);
   const observer: SystemObserver = await observeSystem(bus, system, {
     status: (service, status) => note(`${service} is ${status}`),
     rejected: (topic, reason, detail) => note(`rejected on ${topic}: ${reason}: ${detail}`),
@@ -92,39 +93,13 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
   });
 
   const lastAvailability = new Map<string, Availability>();
-  const snapshot = (): ConsoleSnapshot => {
-    const services: ServiceRow[] = run.names.map((name) => {
-      const spec = system.services[name]!;
-      const proc = processes.get(name);
-      const status = observer.status(name);
-      return {
-        name,
-        status: proc?.exit !== undefined && status !== 'online' ? 'exited' : (status ?? 'starting'),
-        ...(proc?.pid !== undefined ? { pid: proc.pid } : {}),
-        ...(proc?.exit !== undefined ? { exit: proc.exit } : {}),
-        owns: spec.owns,
-        waitsFor: spec.waitsFor,
-      };
-    });
-    const now = Date.now();
-    const domains: DomainRow[] = Object.keys(system.domains)
-      .sort()
-      .map((name) => {
-        const d = observer.domain(name);
-        return {
-          name,
-          owner: system.domains[name]!.owner,
-          availability: observer.availability(name),
-          ...(d ? { seq: d.seq, ageMs: now - d.receivedAt, summary: summarizeState(d.state) } : {}),
-        };
-      });
-    return { system: system.system, busUrl: showUrl(run.url), services, domains, events: [...events], rejected: observer.rejected };
-  };
+  const snapshot = (): ConsoleSnapshot => buildSnapshot(run, observer, processes, connection.current(), events);
 
   const tick = (): void => {
     if (run.live) {
-      const columns = (out as { columns?: number }).columns ?? 100;
-      out.write('\x1b[H\x1b[J' + renderConsole(snapshot(), { color: ctx.color, width: columns }) + '\n');
+      const { columns = 100, rows } = out as { columns?: number; rows?: number };
+      // No newline after the last line: at the terminal's last row it would scroll the header away.
+      out.write('\x1b[H\x1b[J' + renderConsole(snapshot(), { color: ctx.color, width: columns, ...(rows ? { height: rows } : {}) }));
       return;
     }
     for (const name of Object.keys(system.domains).sort()) {
@@ -148,9 +123,74 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
   } finally {
     clearInterval(timer);
     signal.dispose();
-    if (run.live) out.write('\x1b[?25h');
+    if (run.live) out.write('\x1b[?25h\n');
+    connection.dispose();
     await bus.close().catch(() => undefined);
   }
+}
+
+type ProcessView = { pid?: number; exit?: string };
+
+/**
+ * What the console shows, at one moment. A process that has ended is `exited` whatever
+ * its retained status says (a will can take seconds to fire, e.g. a Redis expiry); with
+ * the console's own connection down, statuses of the living are `unknown`.
+ */
+export function buildSnapshot(
+  run: Pick<ConsoleRun, 'project' | 'names' | 'url'>,
+  observer: SystemObserver,
+  processes: ReadonlyMap<string, ProcessView>,
+  connection: ConsoleConnection,
+  events: readonly string[],
+  now = Date.now(),
+): ConsoleSnapshot {
+  const system = run.project.system;
+  const services: ServiceRow[] = run.names.map((name) => {
+    const spec = system.services[name]!;
+    const proc = processes.get(name);
+    const status: ServiceRow['status'] =
+      proc?.exit !== undefined ? 'exited' : connection.state !== 'connected' ? 'unknown' : (observer.status(name) ?? 'starting');
+    return {
+      name,
+      status,
+      ...(proc?.pid !== undefined ? { pid: proc.pid } : {}),
+      ...(proc?.exit !== undefined ? { exit: proc.exit } : {}),
+      owns: spec.owns,
+      waitsFor: spec.waitsFor,
+    };
+  });
+  const domains: DomainRow[] = Object.keys(system.domains)
+    .sort()
+    .map((name) => {
+      const d = observer.domain(name);
+      return {
+        name,
+        owner: system.domains[name]!.owner,
+        availability: observer.availability(name),
+        ...(d ? { seq: d.seq, ageMs: now - d.receivedAt, summary: summarizeState(d.state) } : {}),
+      };
+    });
+  return { system: system.system, busUrl: showUrl(run.url), connection, services, domains, events: [...events], rejected: observer.rejected };
+}
+
+/** The console's own bus connection, as the header shows it; changes are noted as events. */
+function trackConnection(bus: Bus, note: (line: string) => void): { current(): ConsoleConnection; dispose(): void } {
+  let state: ConsoleConnection = { state: 'connected' };
+  let since = 0;
+  const dispose = bus.onEvent((event) => {
+    if (event.type === 'disconnect' && state.state === 'connected') {
+      since = Date.now();
+      state = { state: 'disconnected', sinceMs: 0, reason: event.reason };
+      note(`the console lost the bus (${event.reason}); reconnecting…`);
+    } else if (event.type === 'connect' && state.state !== 'connected') {
+      state = { state: 'connected' };
+      note('the console is connected to the bus again');
+    }
+  });
+  return {
+    current: () => (state.state === 'connected' ? state : { ...state, sinceMs: Date.now() - since }),
+    dispose,
+  };
 }
 
 /** The URL as shown to people and logs: never with its password. */
