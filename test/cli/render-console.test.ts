@@ -130,3 +130,29 @@ describe('buildSnapshot: what each service is shown as', () => {
     expect(fresh.busUrl).not.toContain('secret');
   });
 });
+
+describe('the live console when nothing is healthy yet', () => {
+  const starting: ConsoleSnapshot = {
+    ...HOME,
+    services: HOME.services.map((s) => ({ ...s, status: 'starting' })),
+    domains: HOME.domains.map((d) => ({ name: d.name, owner: d.owner, availability: 'missing' })),
+  };
+
+  it('60×14 with every row a problem: each table gets its share, the rest counted; no trailing blanks, even in colour', () => {
+    const text = renderConsole(starting, { color: true, width: 60, height: 14 });
+    const plain = text.replace(/\x1b\[\d+m/g, '');
+    expectFits(plain, 60, 14);
+    expect(plain).toMatch(/^ {2}… \d+ more$/m);
+    expect(plain).toMatch(/DOMAIN/);
+    expect(plain).toMatch(/^ {2}climate-service +◌ starting +5000/m);
+    for (const line of text.split('\n')) expect(line.replace(/\x1b\[\d+m/g, '')).toBe(line.replace(/\x1b\[\d+m/g, '').trimEnd());
+    expect(text).not.toMatch(/ \x1b\[\d+m\x1b\[0m$/m);
+  });
+
+  it('the status column is wide enough for its longest word', () => {
+    const text = renderConsole(starting, { color: false, width: 120 });
+    const title = visible(text).find((l) => l.includes('STATUS'))!;
+    const row = visible(text).find((l) => l.includes('climate-service'))!;
+    expect(row.indexOf('5000')).toBe(title.indexOf('PID'));
+  });
+});

@@ -125,7 +125,7 @@ function serviceLines(rows: readonly ServiceRow[]): Line[] {
     const rel = `${row.owns.join(', ')}${row.waitsFor.length > 0 ? ` → ${row.waitsFor.join(', ')}` : ''}`;
     return [
       [`  ${row.name.padEnd(nameWidth)}  `],
-      [`${mark} ${row.status.padEnd(7)}`, style],
+      [`${mark} ${row.status.padEnd(8)}`, style],
       [`  ${String(row.pid ?? '').padEnd(7)}  ${rel}`],
       ...(row.exit ? [[`  (${row.exit})`, 'red'] as Segment] : []),
     ];
@@ -134,7 +134,7 @@ function serviceLines(rows: readonly ServiceRow[]): Line[] {
 
 function serviceTitle(rows: readonly ServiceRow[]): Line {
   const nameWidth = Math.max(7, ...rows.map((x) => x.name.length));
-  return [[`  ${'SERVICE'.padEnd(nameWidth)}  ${'STATUS'.padEnd(9)}  ${'PID'.padEnd(7)}  OWNS → WAITS FOR`, 'dim']];
+  return [[`  ${'SERVICE'.padEnd(nameWidth)}  ${'STATUS'.padEnd(10)}  ${'PID'.padEnd(7)}  OWNS → WAITS FOR`, 'dim']];
 }
 
 function domainLines(rows: readonly DomainRow[]): Line[] {
@@ -178,24 +178,33 @@ const LAYOUTS: readonly Layout[] = [
   { footer: false, blanks: false, collapseServices: true, collapseDomains: true, minEvents: 0 },
 ];
 
-function body(snapshot: ConsoleSnapshot, layout: Layout): Line[] {
-  const blank: Line[] = layout.blanks ? [[]] : [];
+/** The rows of each table: every row, or the problems and one summary of the healthy. */
+function tableRows(snapshot: ConsoleSnapshot, layout: Pick<Layout, 'collapseServices' | 'collapseDomains'>): { services: Line[]; domains: Line[] } {
   const services = layout.collapseServices
     ? collapse(snapshot.services, (s) => s.status === 'online', (n, names) => `${n} more online: ${names}`, (s) => s.name)
     : { problems: [...snapshot.services], summary: undefined };
   const domains = layout.collapseDomains
     ? collapse(snapshot.domains, (d) => d.availability === 'available', (n, names) => `${n} more available: ${names}`, (d) => d.name)
     : { problems: [...snapshot.domains], summary: undefined };
-  return [
-    ...blank,
-    serviceTitle(snapshot.services),
-    ...serviceLines(services.problems),
-    ...(services.summary ? [services.summary] : []),
-    ...blank,
-    domainTitle(snapshot.domains),
-    ...domainLines(domains.problems),
-    ...(domains.summary ? [domains.summary] : []),
-  ];
+  return {
+    services: [...serviceLines(services.problems), ...(services.summary ? [services.summary] : [])],
+    domains: [...domainLines(domains.problems), ...(domains.summary ? [domains.summary] : [])],
+  };
+}
+
+function body(snapshot: ConsoleSnapshot, layout: Layout): Line[] {
+  const blank: Line[] = layout.blanks ? [[]] : [];
+  const rows = tableRows(snapshot, layout);
+  return [...blank, serviceTitle(snapshot.services), ...rows.services, ...blank, domainTitle(snapshot.domains), ...rows.domains];
+}
+
+/** A table in `room` lines: its title, then as many rows as fit, the rest counted in one line. */
+function squeeze(title: Line, rows: readonly Line[], room: number): Line[] {
+  if (room <= 0) return [];
+  if (rows.length + 1 <= room) return [title, ...rows];
+  const shown = Math.max(0, room - 2);
+  const more: Line = [[`  … ${rows.length - shown} more`, 'dim']];
+  return room === 1 ? [more] : [title, ...rows.slice(0, shown), more];
 }
 
 const FOOTER: Line = [['  Ctrl-C stops everything · kill a service\'s pid to watch its dependents react', 'dim']];
@@ -217,22 +226,26 @@ function layoutLines(snapshot: ConsoleSnapshot, width: number, height: number): 
       return [...main, ...(events.length > 0 && eventBlank ? [[]] : []), ...events, ...tail];
     }
   }
-  // Not even the most compact body fits: the header first, then as much as there is room for.
-  const compact = [...header, ...body(snapshot, LAYOUTS[LAYOUTS.length - 1]!)];
-  return compact.slice(0, height);
+  // Not even the most compact body fits: the header first, then each table in half the rest.
+  const rows = tableRows(snapshot, { collapseServices: true, collapseDomains: true });
+  const room = height - header.length;
+  const serviceRoom = Math.ceil(room / 2);
+  return [...header, ...squeeze(serviceTitle(snapshot.services), rows.services, serviceRoom), ...squeeze(domainTitle(snapshot.domains), rows.domains, room - serviceRoom)].slice(0, height);
 }
 
-/** A line cut to `width` visible characters, then styled. */
+/** A line cut to `width` visible characters, without trailing blanks, then styled. */
 function paint(line: Line, width: number, color: boolean): string {
   let left = width;
-  let out = '';
+  const pieces: Segment[] = [];
   for (const [text, style] of line) {
     if (left <= 0) break;
     const piece = text.length <= left ? text : cut(text, left);
     left -= piece.length;
-    out += color && style ? `${codes[style]}${piece}${codes.reset}` : piece;
+    pieces.push([piece, style]);
   }
-  return out.trimEnd();
+  while (pieces.length > 0 && pieces[pieces.length - 1]![0].trimEnd() === '') pieces.pop();
+  if (pieces.length > 0) pieces[pieces.length - 1] = [pieces[pieces.length - 1]![0].trimEnd(), pieces[pieces.length - 1]![1]];
+  return pieces.map(([piece, style]) => (color && style ? `${codes[style]}${piece}${codes.reset}` : piece)).join('');
 }
 
 export function renderConsole(snapshot: ConsoleSnapshot, options: RenderOptions): string {
