@@ -19,7 +19,10 @@ describe('chinook.config.yaml', () => {
 
   it('an unknown key far from every known one lists the known keys', async () => {
     writeFileSync(join(dir, 'chinook.config.yaml'), 'colour: red\n');
-    const error = await loadConfig(dir).catch((e: unknown) => e as { message: string; detail: string });
+    const error = (await loadConfig(dir).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as { message: string; detail: string };
     expect(error.message).toBe('chinook.config.yaml: unknown key `colour`');
     expect(error.detail).toMatch(/^known keys: system, manifests, out, handlers/);
   });

@@ -241,10 +241,11 @@ function paint(line: Line, width: number, color: boolean): string {
     if (left <= 0) break;
     const piece = text.length <= left ? text : cut(text, left);
     left -= piece.length;
-    pieces.push([piece, style]);
+    pieces.push(style === undefined ? [piece] : [piece, style]);
   }
   while (pieces.length > 0 && pieces[pieces.length - 1]![0].trimEnd() === '') pieces.pop();
-  if (pieces.length > 0) pieces[pieces.length - 1] = [pieces[pieces.length - 1]![0].trimEnd(), pieces[pieces.length - 1]![1]];
+  const last = pieces.pop();
+  if (last !== undefined) pieces.push(last[1] === undefined ? [last[0].trimEnd()] : [last[0].trimEnd(), last[1]]);
   return pieces.map(([piece, style]) => (color && style ? `${codes[style]}${piece}${codes.reset}` : piece)).join('');
 }
 
