@@ -64,6 +64,9 @@ describe('the live console', () => {
     const text = renderConsole(big, { color: false, width: 80, height: 24 });
     expectFits(text, 80, 24);
     expect(text).toMatch(/^ {2}svc-07 +✕ exited +5000 +d7 +\(killed by SIGKILL\)$/m);
+    // Nothing wrong at all: the summary says "all".
+    expect(renderConsole({ ...HOME, services }, { color: false, width: 80, height: 12 })).not.toMatch(/all \d+ online/);
+    expect(renderConsole({ ...HOME, services: services.filter((_, i) => i !== 7) }, { color: false, width: 80, height: 24 })).toMatch(/^ {2}all 29 online: svc-00/m);
     expect(text).toMatch(/^ {2}29 more online: svc-00, svc-01, .*…$/m);
     expect(text).toMatch(/^ {2}d7 +stale/m);
     expect(text).toMatch(/^ {2}29 more available: d0, d1,/m);

@@ -153,10 +153,11 @@ function domainTitle(rows: readonly DomainRow[]): Line {
 }
 
 /** Healthy rows folded into one summary line; the others (problems) stay, first. */
-function collapse<R>(rows: readonly R[], healthy: (row: R) => boolean, describe: (count: number, names: string) => string, nameOf: (row: R) => string): { problems: R[]; summary: Line | undefined } {
+function collapse<R>(rows: readonly R[], healthy: (row: R) => boolean, describe: (count: string, names: string) => string, nameOf: (row: R) => string): { problems: R[]; summary: Line | undefined } {
   const problems = rows.filter((r) => !healthy(r));
   const fine = rows.filter(healthy);
-  return { problems, summary: fine.length === 0 ? undefined : [[`  ${describe(fine.length, fine.map(nameOf).join(', '))}`, 'dim']] };
+  const count = problems.length === 0 ? `all ${fine.length}` : `${fine.length} more`;
+  return { problems, summary: fine.length === 0 ? undefined : [[`  ${describe(count, fine.map(nameOf).join(', '))}`, 'dim']] };
 }
 
 interface Layout {
@@ -181,10 +182,10 @@ const LAYOUTS: readonly Layout[] = [
 /** The rows of each table: every row, or the problems and one summary of the healthy. */
 function tableRows(snapshot: ConsoleSnapshot, layout: Pick<Layout, 'collapseServices' | 'collapseDomains'>): { services: Line[]; domains: Line[] } {
   const services = layout.collapseServices
-    ? collapse(snapshot.services, (s) => s.status === 'online', (n, names) => `${n} more online: ${names}`, (s) => s.name)
+    ? collapse(snapshot.services, (s) => s.status === 'online', (n, names) => `${n} online: ${names}`, (s) => s.name)
     : { problems: [...snapshot.services], summary: undefined };
   const domains = layout.collapseDomains
-    ? collapse(snapshot.domains, (d) => d.availability === 'available', (n, names) => `${n} more available: ${names}`, (d) => d.name)
+    ? collapse(snapshot.domains, (d) => d.availability === 'available', (n, names) => `${n} available: ${names}`, (d) => d.name)
     : { problems: [...snapshot.domains], summary: undefined };
   return {
     services: [...serviceLines(services.problems), ...(services.summary ? [services.summary] : [])],
