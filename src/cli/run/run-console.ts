@@ -102,14 +102,7 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
       out.write('\x1b[H\x1b[J' + renderConsole(snapshot(), { color: ctx.color, width: columns, ...(rows ? { height: rows } : {}) }));
       return;
     }
-    for (const name of Object.keys(system.domains).sort()) {
-      const availability = observer.availability(name);
-      if ((lastAvailability.get(name) ?? 'missing') !== availability) {
-        lastAvailability.set(name, availability);
-        const seq = observer.domain(name)?.seq;
-        note(`domain ${name} is ${availability}${seq !== undefined ? ` (seq ${seq})` : ''}`);
-      }
-    }
+    noteAvailabilityChanges(system, observer, lastAvailability, note);
   };
   if (run.live) out.write('\x1b[?25l');
   const timer = setInterval(tick, REDRAW_MS);
@@ -126,6 +119,18 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
     if (run.live) out.write('\x1b[?25h\n');
     connection.dispose();
     await bus.close().catch(() => undefined);
+  }
+}
+
+/** For the line-by-line output: one line per domain whose availability changed since the last call. */
+function noteAvailabilityChanges(system: LoadedProject['system'], observer: SystemObserver, last: Map<string, Availability>, note: (line: string) => void): void {
+  for (const name of Object.keys(system.domains).sort()) {
+    const availability = observer.availability(name);
+    if ((last.get(name) ?? 'missing') !== availability) {
+      last.set(name, availability);
+      const seq = observer.domain(name)?.seq;
+      note(`domain ${name} is ${availability}${seq !== undefined ? ` (seq ${seq})` : ''}`);
+    }
   }
 }
 
