@@ -41,14 +41,8 @@ export const commands: Record<CommandName, CommandEntry> = {
     summary: 'watch a running system (read-only): live web page and HTTP API',
     load: async () => (await import('./commands/inspect.js')).inspectCommand,
   },
-  init: {
-    summary: 'set up a project: config, an example manifest, tsconfig, scripts, CI workflow (never overwrites)',
-    load: async () => (await import('./commands/init.js')).initCommand,
-  },
-  prune: {
-    summary: 'clear retained state of domains (and statuses of services) no longer in the system (dry run unless --yes)',
-    load: async () => (await import('./commands/prune.js')).pruneCommand,
-  },
+  init: { summary: 'set up a project: config, an example manifest, tsconfig, scripts, CI workflow (never overwrites)', load: async () => (await import('./commands/init.js')).initCommand },
+  prune: { summary: 'clear retained state of domains (and statuses of services) no longer in the system (dry run unless --yes)', load: async () => (await import('./commands/prune.js')).pruneCommand },
 };
 
 export function renderHelp(): string {
