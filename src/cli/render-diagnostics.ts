@@ -3,6 +3,9 @@ import { compareDiagnostics, type Diagnostic } from '../manifest/diagnostics.js'
 
 export type DiagnosticFormat = 'text' | 'json' | 'github';
 
+/** A diagnostic of any command: MANIFEST.md's codes, or a command's own (e.g. `chinook diff`'s). */
+export type RenderableDiagnostic = Omit<Diagnostic, 'code'> & { readonly code: string };
+
 export interface RenderOptions {
   readonly color: boolean;
 }
@@ -17,7 +20,7 @@ const ansi = {
 } as const;
 
 export function renderDiagnostics(
-  diagnostics: readonly Diagnostic[],
+  diagnostics: readonly RenderableDiagnostic[],
   format: DiagnosticFormat,
   sources: ReadonlyMap<string, string>,
   options: RenderOptions,
@@ -33,12 +36,17 @@ export function renderDiagnostics(
   }
 }
 
-/** `{ ok, errors, warnings }`; each entry is the diagnostic minus its severity. */
-function renderJson(diagnostics: readonly Diagnostic[]): string {
-  const strip = ({ severity: _severity, ...rest }: Diagnostic): Omit<Diagnostic, 'severity'> => rest;
-  const errors = diagnostics.filter((d) => d.severity === 'error').map(strip);
-  const warnings = diagnostics.filter((d) => d.severity === 'warning').map(strip);
-  return JSON.stringify({ ok: errors.length === 0, errors, warnings }, null, 2) + '\n';
+/** `{ ok, errors, warnings }`; each entry is the diagnostic minus its severity (sorted). */
+export function toJsonResult(diagnostics: readonly RenderableDiagnostic[]): { ok: boolean; errors: Omit<RenderableDiagnostic, 'severity'>[]; warnings: Omit<RenderableDiagnostic, 'severity'>[] } {
+  const sorted = [...diagnostics].sort(compareDiagnostics);
+  const strip = ({ severity: _severity, ...rest }: RenderableDiagnostic): Omit<RenderableDiagnostic, 'severity'> => rest;
+  const errors = sorted.filter((d) => d.severity === 'error').map(strip);
+  const warnings = sorted.filter((d) => d.severity === 'warning').map(strip);
+  return { ok: errors.length === 0, errors, warnings };
+}
+
+function renderJson(diagnostics: readonly RenderableDiagnostic[]): string {
+  return JSON.stringify(toJsonResult(diagnostics), null, 2) + '\n';
 }
 
 // GitHub workflow commands: data escapes %, CR, LF; properties also `:` and `,`.
@@ -53,7 +61,7 @@ function escapeProperty(text: string): string {
  * Exactly CLI.md's form, `::error file=…,line=…,col=…::message`: no further properties
  * (endColumn, title), so that scripts matching that form keep working. The code leads the message.
  */
-function renderGithub(d: Diagnostic): string {
+function renderGithub(d: RenderableDiagnostic): string {
   const props = [`file=${escapeProperty(d.file)}`];
   if (d.line !== undefined) props.push(`line=${d.line}`);
   if (d.column !== undefined) props.push(`col=${d.column}`);
@@ -61,7 +69,7 @@ function renderGithub(d: Diagnostic): string {
   return `::${d.severity} ${props.join(',')}::${escapeData(message)}\n`;
 }
 
-function renderText(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>, { color }: RenderOptions): string {
+function renderText(diagnostics: readonly RenderableDiagnostic[], sources: ReadonlyMap<string, string>, { color }: RenderOptions): string {
   const paint = (style: keyof typeof ansi, text: string): string => (color ? `${ansi[style]}${text}${ansi.reset}` : text);
   const lineCache = new Map<string, string[]>();
   const blocks: string[] = [];

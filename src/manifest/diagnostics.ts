@@ -158,8 +158,10 @@ export function createNoManifestsDiagnostic(folder: string): Diagnostic {
   };
 }
 
+type Sortable = Pick<Diagnostic, 'file' | 'line' | 'column' | 'message'> & { readonly code: string };
+
 /** Files first, then position, then code: the order every output uses. */
-export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+export function compareDiagnostics(a: Sortable, b: Sortable): number {
   if (a.file !== b.file) return a.file < b.file ? -1 : 1;
   const la = a.line ?? 0;
   const lb = b.line ?? 0;

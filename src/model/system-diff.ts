@@ -37,7 +37,7 @@ export interface ManifestChange {
 /** `unchanged`/`compatible`/`bumped`/`added` pass; `breaking` and `removed` with dependants fail. */
 export type DomainVerdict = 'unchanged' | 'compatible' | 'bumped' | 'breaking' | 'added' | 'removed';
 
-export type DiffProblemCode = 'breaking-change' | 'domain-removed-with-dependants' | 'version-lowered';
+export type DiffProblemCode = 'breaking-without-bump' | 'removed-with-dependants' | 'version-lowered';
 
 /** Why the current manifests fail the rules, for one domain. */
 export interface DiffProblem {
@@ -105,7 +105,7 @@ function removedDomain(domain: DomainModel, before: SystemModel, after: SystemMo
     newReadsOld: 'ok',
   };
   const problems: DiffProblem[] = dependants.length === 0 ? [] : [{
-    code: 'domain-removed-with-dependants',
+    code: 'removed-with-dependants',
     message: `domain \`${domain.name}\` is removed while ${names} ${dependants.length === 1 ? 'requires' : 'require'} it in the earlier manifests`,
     hint: 'first release the dependants without the dependency (or with `optional: true`) and deploy them; remove the domain in a later change',
     path: ['domain'],
@@ -134,7 +134,7 @@ function changedDomain(oldDomain: DomainModel, newDomain: DomainModel): DomainDi
   } else if (breaking && !bumped) {
     const count = changes.filter((c) => c.oldReadsNew === 'breaks' || c.newReadsOld === 'breaks').length;
     problems.push({
-      code: 'breaking-change',
+      code: 'breaking-without-bump',
       message: `\`${newDomain.name}\` has ${count === 1 ? 'a breaking change' : `${count} breaking changes`} but keeps version ${newDomain.version}`,
       hint: `bump \`version\` to ${oldDomain.version + 1}, or make the change compatible in both directions (docs/manifest.md, "Evolving a schema")`,
       path: ['version'],

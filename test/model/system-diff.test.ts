@@ -34,7 +34,7 @@ describe('diffSystems', () => {
     expect(breaking.ok).toBe(false);
     const [d] = breaking.domains;
     expect(d!.verdict).toBe('breaking');
-    expect(d!.problems).toEqual([expect.objectContaining({ code: 'breaking-change', path: ['version'] })]);
+    expect(d!.problems).toEqual([expect.objectContaining({ code: 'breaking-without-bump', path: ['version'] })]);
     expect(d!.changes[0]).toMatchObject({ kind: 'narrowed', keyword: 'maximum', path: ['state', 'properties', 'level', 'maximum'], oldReadsNew: 'ok', newReadsOld: 'breaks' });
 
     const bumped = diffSystems(before, system({ 'schemas/lamp.yaml': lamp('50', 2) }));
@@ -77,7 +77,7 @@ describe('diffSystems', () => {
     const removed = diffSystems(before, system({ 'schemas/room.yaml': room([]) }));
     expect(removed.ok).toBe(false);
     expect(removed.domains[0]).toMatchObject({ domain: 'lamp', verdict: 'removed', side: 'old', file: 'schemas/lamp.yaml' });
-    expect(removed.domains[0]!.problems[0]!.code).toBe('domain-removed-with-dependants');
+    expect(removed.domains[0]!.problems[0]!.code).toBe('removed-with-dependants');
     expect(removed.domains[0]!.problems[0]!.message).toContain('`room` (room-service)');
 
     const stepTwo = diffSystems(system({ 'schemas/lamp.yaml': lamp('100'), 'schemas/room.yaml': room([]) }), system({ 'schemas/room.yaml': room([]) }));
