@@ -33,6 +33,12 @@ export interface BusOptions {
   readonly reconnectPeriodMs?: number;
   /** Connect timeout for the first connection, in milliseconds. */
   readonly connectTimeoutMs?: number;
+  /**
+   * A pure observer (`chinook check-live`): the adapter writes nothing to the bus of its own
+   * accord (Redis: no CONFIG SET, no firing of other clients' wills) and `publish` is refused.
+   * Give it no `will`.
+   */
+  readonly observer?: boolean;
 }
 
 export type BusEvent =

@@ -199,6 +199,7 @@ export function createMemoryBus(broker: MemoryBroker, options: BusOptions): Bus 
       emit({ type: 'connect', reconnect: false });
     },
     async publish(topic: string, payload: Uint8Array, publishOptions: PublishOptions) {
+      if (options.observer) throw new BusError(`cannot publish on ${topic}: this connection is an observer`, 'bus-refused');
       if (state === 'closed' || state === 'idle') {
         throw new BusError(`cannot publish on ${topic}: the bus is ${state === 'idle' ? 'not connected' : 'closed'}`, 'bus-closed');
       }

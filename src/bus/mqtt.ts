@@ -240,6 +240,7 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
       });
     },
     async publish(topic: string, payload: Uint8Array, publishOptions: PublishOptions) {
+      if (options.observer) throw new BusError(`cannot publish on ${topic}: this connection is an observer`, 'bus-refused');
       if (!client || closed) throw new BusError(`cannot publish on ${topic}: the bus is ${closed ? 'closed' : 'not connected'}`, 'bus-closed');
       try {
         await client.publishAsync(topic, toBuffer(payload), { qos: 1, retain: publishOptions.retain });

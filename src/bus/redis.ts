@@ -264,6 +264,7 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
    * caller reacting to connect() or to a subscribe resolving has sent its commands by then.
    */
   const sweepAfterReads = (): void => {
+    if (options.observer) return;
     const run = (): void => {
       if (!closed && connected) sweepWills().catch(report);
     };
@@ -285,7 +286,7 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
       }, Math.max(50, Math.floor(keepaliveMs / 3)));
       refreshTimer.unref();
     }
-    if (!notifications && !sweepTimer) {
+    if (!options.observer && !notifications && !sweepTimer) {
       sweepTimer = setInterval(() => {
         if (connected) sweepWills().catch(report);
       }, keepaliveMs);
@@ -326,7 +327,7 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
     const [enabled] = await Promise.all([
       notificationsCheck,
       keepAlive(),
-      s.subscribe(expiredChannel),
+      options.observer ? undefined : s.subscribe(expiredChannel),
       patterns.size > 0 ? s.psubscribe(...new Set(patterns.values())) : undefined,
     ]);
     if (enabled !== undefined) notifications = enabled;
@@ -416,7 +417,7 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
           }),
         ]);
         clearTimeout(timer);
-        await onBothReady(enableExpiryNotifications(c));
+        await onBothReady(options.observer ? undefined : enableExpiryNotifications(c));
       } catch (error) {
         clearTimeout(timer);
         closed = true;
@@ -429,6 +430,7 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
       }
     },
     async publish(topic: string, payload: Uint8Array, publishOptions: PublishOptions) {
+      if (options.observer) throw new BusError(`cannot publish on ${topic}: this connection is an observer`, 'bus-refused');
       const c = cmd;
       if (!c || closed) throw new BusError(`cannot publish on ${topic}: the bus is ${closed ? 'closed' : 'not connected'}`, 'bus-closed');
       const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
