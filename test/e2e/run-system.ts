@@ -70,10 +70,10 @@ export interface RunningSystem {
   kill(): void;
 }
 
-/** Starts `node bin/chinook.js run <args> --no-console` in the repository (the reference system). */
-export function startRun(args: readonly string[]): RunningSystem {
+/** Starts `node bin/chinook.js run <args> --no-console` in the repository (the reference system), or in `cwd`. */
+export function startRun(args: readonly string[], cwd: string = ROOT): RunningSystem {
   const child = spawn(process.execPath, [BIN, 'run', ...args, '--no-console'], {
-    cwd: ROOT,
+    cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1' },
   });
