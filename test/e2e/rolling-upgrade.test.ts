@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createBus } from '../../src/bus/create-bus.js';
+import type { BusOptions } from '../../src/bus/bus.js';
 import type { RuntimeLogEvent, ServiceHandler, ServiceInstance, ServiceTypes } from '../../src/runtime/contract.js';
 import { services as generatedServices } from '../../generated/index.js';
 import { describeIfBinary, startMosquitto, startRedis, type ExternalBroker } from '../support/brokers.js';
@@ -78,7 +79,7 @@ async function startReaders(url: string, log: RuntimeLogEvent[]): Promise<Map<st
     const handler = ((await import(`../../handlers/${name}.ts`)) as { default: ServiceHandler<ServiceTypes> }).default;
     const create = generatedServices[name].create as unknown as (h: ServiceHandler<ServiceTypes>, o: object) => ServiceInstance<ServiceTypes>;
     const instance = create(handler, {
-      bus: (options: object) => createBus(url, { ...options, keepaliveSeconds: 2 }),
+      bus: (options: BusOptions) => createBus(url, { ...options, keepaliveSeconds: 2 }),
       dependencyTimeoutMs: 0,
       log: (event: RuntimeLogEvent) => log.push(event),
     });
