@@ -327,14 +327,14 @@ function compareObjects(walk: Walk, oldNode: JsonSchema, newNode: JsonSchema, pl
     } else if (inOld || inNew) {
       if (patterns.some((matches) => matches(name))) {
         add(walk, 'unclassifiable', at, `property \`${name}\` ${inNew ? 'added' : 'removed'} where \`patternProperties\` may match it`, 'properties');
-      } else if (inNew) {
-        const v = foldedVerdicts(walk, oldRest, asSchema(newProps[name]));
-        const required = newRequired.has(name);
-        add(walk, 'property-added', at, `${required ? 'required' : 'optional'} property \`${name}\` added`, 'properties', { oldReadsNew: v.oldReadsNew, newReadsOld: required ? 'breaks' : v.newReadsOld });
       } else {
-        const v = foldedVerdicts(walk, asSchema(oldProps[name]), newRest);
-        const required = oldRequired.has(name);
-        add(walk, 'property-removed', at, `${required ? 'required' : 'optional'} property \`${name}\` removed`, 'properties', { oldReadsNew: required ? 'breaks' : v.oldReadsNew, newReadsOld: v.newReadsOld });
+        // Its values compare with what the other side allowed under that name (its `additionalProperties`).
+        const v = inNew ? foldedVerdicts(walk, oldRest, asSchema(newProps[name])) : foldedVerdicts(walk, asSchema(oldProps[name]), newRest);
+        const wasRequired = oldRequired.has(name);
+        const isRequired = newRequired.has(name);
+        const verdicts = { oldReadsNew: wasRequired && !isRequired ? 'breaks' : v.oldReadsNew, newReadsOld: isRequired && !wasRequired ? 'breaks' : v.newReadsOld } as const;
+        const required = inNew ? isRequired : wasRequired;
+        add(walk, inNew ? 'property-added' : 'property-removed', at, `${required ? 'required' : 'optional'} property \`${name}\` ${inNew ? 'added' : 'removed'}`, 'properties', verdicts);
       }
     } else {
       comparePresence(walk, oldRequired.has(name), newRequired.has(name), name, at);
