@@ -133,6 +133,17 @@ describe('chinook diff --against a git ref', () => {
     expect(help.stdout).toContain('usage: chinook diff --against REF|DIR');
   });
 
+  it('invalid earlier manifests: exit 2, with their diagnostics', () => {
+    const repo = createRepo('invalid-earlier');
+    edit(repo, 'power.domain.yaml', /^owner: .*$/m, 'owner: Not Valid');
+    git(repo, 'commit', '-q', '-am', 'broken');
+    edit(repo, 'power.domain.yaml', /^owner: .*$/m, 'owner: energy-service');
+    const run = runCli(['diff', '--against', 'HEAD'], repo);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('the earlier manifests (HEAD) are not valid');
+    expect(run.stderr).toContain('error[manifest-invalid]');
+  });
+
   it('invalid current manifests: exit 1 with their diagnostics', () => {
     const repo = createRepo('invalid');
     edit(repo, 'power.domain.yaml', /^owner: .*$/m, 'owner: Not Valid');
