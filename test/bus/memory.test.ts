@@ -46,4 +46,19 @@ describe('memory bus specifics', () => {
     expect(broker.retainedTopics()).toEqual([]);
     await a.close();
   });
+
+  it('an observer reads retained messages and is refused any publish', async () => {
+    const broker = createMemoryBroker();
+    const writer = createMemoryBus(broker, { clientId: 'w' });
+    await writer.connect();
+    await writer.publish('x', bytes('1'), { retain: true });
+    const observer = createMemoryBus(broker, { clientId: 'o', observer: true });
+    await observer.connect();
+    const got = collect(observer);
+    await observer.subscribe('#');
+    await until(() => got.length === 1);
+    await expect(observer.publish('x', bytes('2'), { retain: true })).rejects.toMatchObject({ code: 'bus-refused' });
+    expect(got.map((m) => m.payload.toString())).toEqual(['1']);
+    await Promise.all([writer.close(), observer.close()]);
+  });
 });
