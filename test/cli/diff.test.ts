@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeIfBinary } from '../support/brokers.js';
 import { ensureBuilt, ROOT, runCli } from '../manifest/run-cli.js';
 
 beforeAll(ensureBuilt);
@@ -37,7 +38,7 @@ function edit(repo: string, file: string, from: string | RegExp, to: string): vo
   writeFileSync(path, next);
 }
 
-describe('chinook diff --against a git ref', () => {
+describeIfBinary('git', 'chinook diff --against a git ref', () => {
   it('unchanged manifests: exit 0', () => {
     const repo = createRepo('unchanged');
     const run = runCli(['diff', '--against', 'main'], repo);
