@@ -46,6 +46,8 @@ describe('chinook init', () => {
     const workflow = files.get('.github/workflows/chinook.yml')![0];
     expect(workflow).toContain('npx chinook validate --format github');
     expect(workflow).toContain('npx chinook generate --check --format github');
+    expect(workflow).toContain('npx chinook diff --against "origin/${{ github.base_ref || github.event.repository.default_branch }}" --format github');
+    expect(workflow).toContain('fetch-depth: 0');
     expect(files.get('chinook.config.yaml')![0]).toMatch(new RegExp(`^system: p${counter - 1} `, 'm'));
     expect(first.out).toMatch(/next:\n {2}cd p\d+\n {2}npm install chinook-ipc\n {2}npx chinook generate/);
 

@@ -24,7 +24,7 @@ existing npm project. Creates, only where absent:
   schemas/counter.domain.yaml      an example manifest (only when there is no manifest yet)
   tsconfig.json                    compiler options suited to the generated code
   package.json                     (or adds to yours) the scripts generate, check, start
-  .github/workflows/chinook.yml    CI: fails on invalid manifests, dependency loops, stale generated code
+  .github/workflows/chinook.yml    CI: fails on invalid manifests, dependency loops, stale generated code, breaking schema changes
   handlers/package.json            in a CommonJS project only: the handlers are ES modules
 It never overwrites a file; a second run changes nothing. Then it prints the next commands.
 
