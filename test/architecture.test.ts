@@ -76,4 +76,15 @@ describe('architecture', () => {
     const eager = files.filter((f) => ['runtime', 'bus'].includes(layerOf(f)) && heavy.test(readFileSync(f, 'utf8')));
     expect(eager.map((f) => relative(SRC, f))).toEqual([]);
   });
+
+  it('the service is wired from parts with one job each; no part imports the wiring', () => {
+    // STYLE.md 21: service.ts wires, service-runner.ts runs the life; the parts know neither.
+    const parts = ['echo-queue', 'report-limiter', 'delivery', 'dependency-tracker', 'lifecycle', 'presence', 'publisher', 'receiver', 'store', 'envelope'];
+    const wiring = ['./service.js', './service-runner.js'];
+    for (const part of parts) {
+      const file = join(SRC, 'runtime', `${part}.ts`);
+      expect(files, `src/runtime/${part}.ts`).toContain(file);
+      expect(importsOf(readFileSync(file, 'utf8')).filter((s) => wiring.includes(s)), part).toEqual([]);
+    }
+  });
 });

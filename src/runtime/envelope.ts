@@ -57,59 +57,77 @@ export interface EnvelopeFields<T = unknown> {
   readonly state: T;
 }
 
-interface EnvelopeHead {
-  readonly owner: string;
-  readonly version: number;
-  /** `{"protocol":…,"domain":…,"owner":…,"version":…,"epoch":` */
-  readonly text: string;
-}
-
-/** The constant start of each domain's envelopes, by domain: an owner publishes the same few domains over and over. */
-const heads = new Map<string, EnvelopeHead>();
-const MAX_CACHED_HEADS = 4_096;
-
+/** `{"protocol":…,"domain":…,"owner":…,"version":…,"epoch":` — the constant start of a domain's envelopes. */
 function envelopeHead(domain: string, owner: string, version: number): string {
-  const cached = heads.get(domain);
-  if (cached !== undefined && cached.owner === owner && cached.version === version) return cached.text;
-  if (heads.size >= MAX_CACHED_HEADS) heads.clear();
-  const text = '{"protocol":"' + PROTOCOL + '","domain":' + JSON.stringify(domain) + ',"owner":' + JSON.stringify(owner) + ',"version":' + String(version) + ',"epoch":';
-  heads.set(domain, { owner, version, text });
-  return text;
+  return '{"protocol":"' + PROTOCOL + '","domain":' + JSON.stringify(domain) + ',"owner":' + JSON.stringify(owner) + ',"version":' + String(version) + ',"epoch":';
 }
 
-let isoSecond = Number.NaN;
-/** `toISOString()` of `isoSecond * 1000` without its `mmmZ`. */
-let isoSecondPrefix = '';
-
-/**
- * `new Date(ms).toISOString()`, from a per-second cache: formatting a Date costs more
- * than the rest of the envelope head, and publishes come many per second.
- */
-export function formatIsoTime(time: number): string {
-  // Date truncates fractional milliseconds toward zero.
-  const ms = Math.trunc(time);
-  const second = Math.floor(ms / 1000);
-  if (second !== isoSecond) {
-    const full = new Date(second * 1000).toISOString();
-    isoSecond = second;
-    isoSecondPrefix = full.slice(0, full.length - 4);
-  }
-  const milli = Math.floor(ms - second * 1000);
-  return isoSecondPrefix + (milli < 10 ? '00' : milli < 100 ? '0' : '') + String(milli) + 'Z';
+function envelopeJson(head: string, fields: EnvelopeFields, time: string): string {
+  return head + String(fields.epoch) + ',"seq":' + String(fields.seq) + ',"time":"' + time + '","state":' + JSON.stringify(fields.state) + '}';
 }
 
 /**
  * The envelope as UTF-8 JSON bytes, keys in PROTOCOL.md's order. Built by concatenation
  * (no intermediate object) — the result is identical to JSON.stringify of the object.
+ * Caches nothing: a publisher on the hot path uses its own `createEnvelopeEncoder()`.
  */
 export function encodeEnvelope(fields: EnvelopeFields): Buffer {
-  const json =
-    envelopeHead(fields.domain, fields.owner, fields.version) + String(fields.epoch) +
-    ',"seq":' + String(fields.seq) +
-    ',"time":"' + formatIsoTime(fields.time) +
-    '","state":' + JSON.stringify(fields.state) +
-    '}';
-  return Buffer.from(json, 'utf8');
+  const head = envelopeHead(fields.domain, fields.owner, fields.version);
+  return Buffer.from(envelopeJson(head, fields, new Date(fields.time).toISOString()), 'utf8');
+}
+
+/**
+ * `new Date(ms).toISOString()` from a per-second cache. What it buys: formatting a Date
+ * costs more than the rest of the envelope head, and an owner publishes many times a second
+ * (the update bench); within one second only the milliseconds change.
+ */
+export interface IsoClock {
+  format(time: number): string;
+}
+
+export function createIsoClock(): IsoClock {
+  let second = Number.NaN;
+  /** `toISOString()` of `second * 1000` without its `mmmZ`. */
+  let prefix = '';
+  return {
+    format(time) {
+      // Date truncates fractional milliseconds toward zero.
+      const ms = Math.trunc(time);
+      const s = Math.floor(ms / 1000);
+      if (s !== second) {
+        const full = new Date(s * 1000).toISOString();
+        second = s;
+        prefix = full.slice(0, full.length - 4);
+      }
+      const milli = Math.floor(ms - s * 1000);
+      return prefix + (milli < 10 ? '00' : milli < 100 ? '0' : '') + String(milli) + 'Z';
+    },
+  };
+}
+
+/** Encodes one owner's envelopes; owned by that owner's publisher, so its caches hold only its own domains. */
+export interface EnvelopeEncoder {
+  encode(fields: EnvelopeFields): Buffer;
+}
+
+export function createEnvelopeEncoder(): EnvelopeEncoder {
+  /**
+   * The envelope head, by domain. What it buys: an owner publishes the same few domains
+   * over and over, and the head (three JSON.stringify calls) is the same each time.
+   * Bounded by the domains the owner publishes.
+   */
+  const heads = new Map<string, { readonly owner: string; readonly version: number; readonly text: string }>();
+  const clock = createIsoClock();
+  return {
+    encode(fields) {
+      let head = heads.get(fields.domain);
+      if (head === undefined || head.owner !== fields.owner || head.version !== fields.version) {
+        head = { owner: fields.owner, version: fields.version, text: envelopeHead(fields.domain, fields.owner, fields.version) };
+        heads.set(fields.domain, head);
+      }
+      return Buffer.from(envelopeJson(head.text, fields, clock.format(fields.time)), 'utf8');
+    },
+  };
 }
 
 export interface StatusFields {

@@ -9,6 +9,7 @@ import {
   type EnvelopeTarget,
   type RejectReason,
 } from '../../src/runtime/index.js';
+import { createEnvelopeEncoder, createIsoClock } from '../../src/runtime/envelope.js';
 import { createTestSystem } from './fixtures.js';
 
 const system = createTestSystem();
@@ -50,6 +51,19 @@ describe('encode', () => {
     }
     const other = JSON.parse(encodeEnvelope({ domain: 'power', owner: 'someone-else', version: 3, epoch: 1, seq: 1, time: 0, state: null }).toString('utf8')) as object;
     expect(other).toMatchObject({ domain: 'power', owner: 'someone-else', version: 3 });
+  });
+
+  it('an owner\'s encoder (cached heads and second) writes exactly what encodeEnvelope writes', () => {
+    const encoder = createEnvelopeEncoder();
+    const clock = createIsoClock();
+    const times = [0, 1, 999, 1000, 1001, -1, -999, -1000, -1001, 1.9, -0.5, 1764342000123, 1764342000999, 1764342001000, 253402300800000, -62198755200001];
+    for (const time of times) {
+      expect(clock.format(time), `time ${time}`).toBe(new Date(time).toISOString());
+      for (const [owner, version] of [['power-service', 1], ['someone-else', 3]] as const) {
+        const fields = { domain: 'power', owner, version, epoch: 1, seq: 2, time, state: { watts: 1 } };
+        expect(encoder.encode(fields).toString()).toBe(encodeEnvelope(fields).toString());
+      }
+    }
   });
 
   it('writes the status message with exactly the keys and order of PROTOCOL.md', () => {

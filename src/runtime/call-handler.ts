@@ -1,0 +1,19 @@
+/** Calling a handler's callback: never throws, never leaves a rejection unhandled. */
+export type Callback = (...args: never[]) => unknown;
+
+export async function callHandler(
+  handler: object,
+  name: string,
+  callback: Callback | undefined,
+  args: readonly unknown[],
+  onError: (callback: string, error: unknown) => void,
+): Promise<boolean> {
+  if (callback === undefined) return true;
+  try {
+    await (callback as (...a: readonly unknown[]) => unknown).apply(handler, [...args]);
+    return true;
+  } catch (error) {
+    onError(name, error);
+    return false;
+  }
+}

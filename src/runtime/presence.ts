@@ -1,0 +1,62 @@
+/**
+ * The instance's own status on the bus (PROTOCOL.md "Status message"): the `offline` will,
+ * `online` once connected, `offline` on a clean stop; whether the bus is connected now; the
+ * echo of its own `online` (which comes after the retained messages the subscriptions brought).
+ */
+import type { Bus, BusWill } from '../bus/bus.js';
+import { encodeStatus, type ServiceStatus } from './envelope.js';
+
+export interface Presence {
+  /** The will to register before connecting. */
+  will(): BusWill;
+  publish(bus: Bus, status: ServiceStatus): Promise<void>;
+  /** `online` was published at least once (so a stop says `offline`, a reconnect says `online` again). */
+  readonly onlineSent: boolean;
+  connected: boolean;
+  /** Resolves when the own `online` comes back, or after `timeoutMs`. */
+  ownOnlineEchoed(timeoutMs: number): Promise<void>;
+  /** An own status arrived from the bus: true when `online` must be said again (an earlier instance's late will, a forged `offline`). */
+  receivedOwn(status: ServiceStatus, epoch: number): boolean;
+}
+
+export interface PresenceOptions {
+  readonly service: string;
+  readonly topic: string;
+  readonly epoch: () => number;
+  readonly now: () => number;
+}
+
+export function createPresence(options: PresenceOptions): Presence {
+  const { service, topic, now } = options;
+  let onlineEpochSent = -1;
+  let echo: (() => void) | undefined;
+  const encode = (status: ServiceStatus): Buffer => encodeStatus({ service, status, epoch: options.epoch(), time: now() });
+  return {
+    will: () => ({ topic, payload: encode('offline') }),
+    async publish(bus, status) {
+      if (status === 'online') onlineEpochSent = options.epoch();
+      await bus.publish(topic, encode(status), { retain: true });
+    },
+    get onlineSent() {
+      return onlineEpochSent >= 0;
+    },
+    connected: false,
+    ownOnlineEchoed(timeoutMs) {
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        echo = () => {
+          echo = undefined;
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    },
+    receivedOwn(status, epoch) {
+      if (status === 'online') {
+        if (epoch === onlineEpochSent) echo?.();
+        return false;
+      }
+      return onlineEpochSent >= 0;
+    },
+  };
+}

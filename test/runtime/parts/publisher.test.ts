@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryBroker, createMemoryBus, type Bus, type BusMessage } from '../../../src/runtime/index.js';
+import { createPublisher } from '../../../src/runtime/publisher.js';
+import { createStore } from '../../../src/runtime/store.js';
+import { createTestSystem } from '../fixtures.js';
+
+async function setup(refusal: () => 'not-started' | 'stopped' | undefined = () => undefined) {
+  const system = createTestSystem();
+  const store = createStore(system);
+  const broker = createMemoryBroker();
+  const bus: Bus = createMemoryBus(broker, { clientId: 'power' });
+  await bus.connect();
+  const sent: BusMessage[] = [];
+  bus.onMessage((m) => sent.push(m));
+  await bus.subscribe(`${system.prefix}/state/+`);
+  const applied: string[] = [];
+  const publisher = createPublisher({
+    system, service: 'power-service', store, now: () => 5_000, maxPayloadBytes: 1024,
+    bus: () => bus, gate: refusal, applied: (e) => applied.push(e.name), echoesSuppressed: () => false,
+  });
+  publisher.begin(1_000);
+  return { store, publisher, sent, applied, bus };
+}
+
+describe('publisher', () => {
+  it('stamps (epoch, seq), applies locally at once, and recognises the echo', async () => {
+    const { store, publisher, sent, applied } = await setup();
+    await publisher.publish('power', { watts: 1, source: 'grid' });
+    await publisher.publish('power', { watts: 2, source: 'grid' });
+    expect(store.status('power')).toMatchObject({ epoch: 1_000, seq: 2 });
+    expect(applied).toEqual(['power', 'power']);
+    expect(publisher.published).toBe(2);
+    await new Promise((r) => setTimeout(r, 5));
+    const entry = store.domains.get('power')!;
+    expect(sent.map((m) => publisher.takeEcho(entry, m.payload))).toEqual([true, true]);
+    expect(publisher.takeEcho(entry, sent[0]!.payload)).toBe(false);
+  });
+
+  it('refuses a foreign domain, a publish before the start or after the stop, and an invalid state', async () => {
+    let refusal: 'not-started' | 'stopped' | undefined = 'not-started';
+    const { publisher, sent } = await setup(() => refusal);
+    await expect(publisher.publish('power', { watts: 1, source: 'grid' })).rejects.toMatchObject({ code: 'not-started' });
+    await expect(publisher.publish('lighting', { lamps: [] })).rejects.toMatchObject({ code: 'not-owner', message: /owned by lighting-service/ });
+    await expect(publisher.publish('garden', {})).rejects.toMatchObject({ code: 'not-owner', message: /not a domain/ });
+    refusal = undefined;
+    await expect(publisher.publish('power', { watts: -1, source: 'grid' })).rejects.toMatchObject({ name: 'StateInvalidError' });
+    refusal = 'stopped';
+    await expect(publisher.publish('power', { watts: 1, source: 'grid' })).rejects.toMatchObject({ code: 'stopped' });
+    expect(sent).toEqual([]);
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { encodeEnvelope, encodeStatus, type RuntimeLogEvent } from '../../../src/runtime/index.js';
+import { createReceiver } from '../../../src/runtime/receiver.js';
+import { createReportLimiter } from '../../../src/runtime/report-limiter.js';
+import { createStore } from '../../../src/runtime/store.js';
+import { createTestSystem } from '../fixtures.js';
+
+function setup(throwOnApply = false) {
+  const system = createTestSystem();
+  const store = createStore(system);
+  const reports: RuntimeLogEvent[] = [];
+  const calls: string[] = [];
+  const receiver = createReceiver({
+    service: 'lighting-service', prefix: system.prefix, store, now: () => 0, maxPayloadBytes: 1024,
+    limiter: createReportLimiter(() => 0, 1000),
+    hooks: {
+      takeEcho: () => false,
+      applied: (entry) => {
+        calls.push(`applied ${entry.name}`);
+        if (throwOnApply) throw new Error('bug');
+      },
+      peerChanged: (peer, status) => calls.push(`${peer} ${status}`),
+      ownStatus: (status) => calls.push(`own ${status}`),
+      report: (event) => reports.push(event),
+    },
+  });
+  const envelope = (seq: number, watts = 1): Buffer =>
+    encodeEnvelope({ domain: 'power', owner: 'power-service', version: 1, epoch: 10, seq, time: 0, state: { watts, source: 'grid' } });
+  const send = (topic: string, payload: Buffer | string): void => receiver.onMessage({ topic: `${system.prefix}/${topic}`, payload: Buffer.from(payload), retained: false });
+  return { store, receiver, reports, calls, envelope, send };
+}
+
+describe('receiver', () => {
+  it('applies in order, drops duplicates silently, rejects stale and garbage with counts and rate-limited reports', () => {
+    const { store, receiver, reports, calls, envelope, send } = setup();
+    send('state/power', envelope(2, 2));
+    send('state/power', envelope(2, 2));
+    send('state/power', envelope(1, 1));
+    send('state/power', 'nope');
+    send('state/power', 'nope');
+    expect(store.view['power']).toEqual({ watts: 2, source: 'grid' });
+    expect(calls).toEqual(['applied power']);
+    expect(receiver.counters).toMatchObject({ received: 5, applied: 1, duplicates: 1, rejected: { stale: 1, 'not-json': 2 } });
+    expect(reports.map((r) => r.type === 'rejected' && r.reason)).toEqual(['stale', 'not-json']);
+  });
+
+  it('records statuses, tells a change once, and hands the own status back', () => {
+    const { store, calls, send } = setup();
+    const status = (service: string, s: 'online' | 'offline'): Buffer => encodeStatus({ service, status: s, epoch: 1, time: 0 });
+    send('status/power-service', status('power-service', 'online'));
+    send('status/power-service', status('power-service', 'online'));
+    send('status/lighting-service', status('lighting-service', 'offline'));
+    expect(store.peers.get('power-service')).toMatchObject({ status: 'online' });
+    expect(calls).toEqual(['power-service online', 'own offline', 'lighting-service offline']);
+  });
+
+  it('never lets an error escape to the bus: it is reported', () => {
+    const { reports, envelope, send } = setup(true);
+    expect(() => send('state/power', envelope(1))).not.toThrow();
+    expect(reports).toMatchObject([{ type: 'lifecycle', message: /internal error on .*power: bug/ }]);
+  });
+});
