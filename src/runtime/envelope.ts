@@ -8,6 +8,7 @@
  * payload that is rejected.
  */
 import { PROTOCOL, type DomainSpec, type RejectReason } from './contract.js';
+import { orderEnvelope, type OrderingState } from './ordering.js';
 
 export interface StateEnvelope<T = unknown> {
   readonly protocol: typeof PROTOCOL;
@@ -150,18 +151,9 @@ export function encodeStatus(fields: StatusFields): Buffer {
   return Buffer.from(JSON.stringify(message), 'utf8');
 }
 
-/** What a receiver knows about one domain when it checks an envelope for it. */
-export interface EnvelopeTarget {
+/** What a receiver knows about one domain when it checks an envelope for it (ordering: ordering.ts). */
+export interface EnvelopeTarget extends OrderingState {
   readonly spec: DomainSpec;
-  /** Last applied `(epoch, seq)`; `epoch` is -1 when nothing was applied yet. */
-  readonly epoch: number;
-  readonly seq: number;
-  /**
-   * The receiver's own epoch when it owns the domain (else absent or -1): an older seq of
-   * that epoch is its own publish echoed back after a newer one was applied locally, a
-   * duplicate rather than a stale envelope.
-   */
-  readonly ownEpoch?: number;
 }
 
 export interface Rejection {
@@ -209,8 +201,23 @@ function isCount(value: unknown): value is number {
 
 function preview(value: unknown): string {
   if (value === undefined) return 'missing';
-  const text = JSON.stringify(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    // Nested too deep to write back (a 10,000-deep array parses, but stringify overflows the stack).
+    return Array.isArray(value) ? 'a deeply nested array' : 'a deeply nested object';
+  }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** The domain's fast check; a validator that throws (e.g. recursion on a deeply nested state) says no. */
+function passesSchema(spec: DomainSpec, state: unknown): boolean {
+  try {
+    return spec.is(state);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -256,12 +263,14 @@ function findMalformedField(o: Record<string, unknown>): string | undefined {
  * envelope never costs a validation.
  *
  * `target` is undefined when the topic's domain is not in the system (`unknown-domain`).
+ * `retained`: delivered from retained state rather than live (see `orderEnvelope`).
  */
 export function decodeEnvelope<T = unknown>(
   payload: Uint8Array | string,
   topicDomain: string,
   target: EnvelopeTarget | undefined,
   maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES,
+  retained = false,
 ): DecodeResult<T> {
   const parsed = parseChinookObject(payload, maxPayloadBytes);
   if (!parsed.ok) return parsed;
@@ -283,14 +292,13 @@ export function decodeEnvelope<T = unknown>(
     return reject('wrong-version', `version ${envelope.version}, expected ${spec.version}`);
   }
 
-  if (envelope.epoch < target.epoch || (envelope.epoch === target.epoch && envelope.seq <= target.seq)) {
-    if (envelope.epoch === target.epoch && (envelope.seq === target.seq || envelope.epoch === target.ownEpoch)) {
-      return { ok: true, envelope, duplicate: true };
-    }
-    return reject('stale', `(epoch ${envelope.epoch}, seq ${envelope.seq}) is not after the applied (${target.epoch}, ${target.seq})`);
+  const verdict = orderEnvelope(target, envelope.epoch, envelope.seq, !retained);
+  if (verdict === 'duplicate') return { ok: true, envelope, duplicate: true };
+  if (verdict === 'stale') {
+    return reject('stale', `(epoch ${envelope.epoch}, seq ${envelope.seq}) is not after the applied (${target.epoch}, ${target.seq}) and not from the owner's online instance`);
   }
 
-  if (!spec.is(envelope.state)) return reject('schema-invalid', describeIssues(spec, envelope.state));
+  if (!passesSchema(spec, envelope.state)) return reject('schema-invalid', describeIssues(spec, envelope.state));
   return { ok: true, envelope, duplicate: false };
 }
 

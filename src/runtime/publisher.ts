@@ -2,12 +2,19 @@
  * The owner's side of a domain: checks a publish (owned, allowed now, valid), stamps it with
  * the instance's `(epoch, seq)`, applies it locally at once (so `ctx.state` shows it right
  * after `publish`), remembers its bytes to recognise the echo, and hands it to the bus.
+ *
+ * The epoch is the instance's, fixed at its start (the one its will and `online` carry); the
+ * seq is the instance's own counter, never taken from the bus. Once it has published a domain,
+ * anything else arriving on that domain's topic is not its own: it re-asserts itself (`online`,
+ * then its states again), which makes every receiver current again (docs/protocol.md
+ * "Ordering and recovery").
  */
 import type { Bus } from '../bus/bus.js';
 import type { SystemSpec } from './contract.js';
 import { createEchoQueue, type EchoQueue } from './echo-queue.js';
 import { createEnvelopeEncoder } from './envelope.js';
 import { PublishRefusedError, StateInvalidError } from './errors.js';
+import { SEQ_CEILING } from './ordering.js';
 import type { DomainEntry, Store } from './store.js';
 
 /** Why a publish is not allowed now, or undefined when it is. */
@@ -22,10 +29,16 @@ export interface Publisher {
   readonly owned: ReadonlyMap<string, DomainEntry>;
   /** `ctx.publish`: never throws, rejects with PublishRefusedError or StateInvalidError. */
   publish(domain: string, state: unknown): Promise<void>;
-  /** Publish again every owned domain this instance has published (after a reconnect). */
-  republish(): Promise<void>;
-  /** Is this payload, received on an owned domain's topic, the echo of one of our own publishes? */
-  takeEcho(entry: DomainEntry, payload: Buffer): boolean;
+  /** Say `online`, then publish again every owned domain this instance has published (after a reconnect, or on a foreign envelope). */
+  reassert(): Promise<void>;
+  /**
+   * A message arrived on an owned domain's topic: `receive` it as any receiver would (not
+   * published here yet), it is the `echo` of an own publish, or it is `foreign` (a re-assert
+   * is scheduled).
+   */
+  classify(entry: DomainEntry, payload: Buffer): 'receive' | 'echo' | 'foreign';
+  /** A foreign envelope on an owned domain was decoded: the next own seq skips past its seq (below SEQ_CEILING). */
+  noteForeign(entry: DomainEntry, epoch: number, seq: number): void;
   /** Publishes accepted by the bus. */
   readonly published: number;
 }
@@ -42,7 +55,14 @@ export interface PublisherOptions {
   /** The bus never returns own publishes (MQTT 5 No Local): nothing to remember. */
   readonly echoesSuppressed: () => boolean;
   readonly maxPayloadBytes: number;
+  /** Publish the instance's `online` status. */
+  readonly sayOnline: () => Promise<void>;
+  /** A re-assert failed (the bus is down: the reconnect re-asserts again). */
+  readonly onReassertFailed: (error: unknown) => void;
 }
+
+/** At most one re-assert per this interval per instance: a flood of forged envelopes costs the owner one republish a second. */
+const REASSERT_INTERVAL_MS = 1_000;
 
 const retainOptions = { retain: true } as const;
 
@@ -58,32 +78,55 @@ export function createPublisher(options: PublisherOptions): Publisher {
   }
   const encoder = createEnvelopeEncoder();
   let epoch = 0;
-  /** Fixed at the first state publish; before that it may still be raised above an earlier instance's. */
-  let epochFixed = false;
   let published = 0;
+  /** Per owned domain this instance has published: its last seq and payload. */
+  const sent = new Map<DomainEntry, { seq: number; payload: Buffer }>();
   const countPublished = (): void => {
     published++;
   };
 
-  const fixEpoch = (): void => {
-    if (epochFixed) return;
-    // Strictly greater than any earlier instance's epoch seen for the domains it owns.
-    for (const entry of owned.values()) if (entry.epoch >= epoch) epoch = entry.epoch + 1;
-    for (const entry of owned.values()) entry.ownEpoch = epoch;
-    epochFixed = true;
-  };
-
   /** Not async: one promise per publish (the bus's) instead of three; callers get a rejection, never a throw. */
   const publishOwn = (entry: DomainEntry, state: unknown): Promise<void> => {
-    fixEpoch();
-    const seq = entry.epoch === epoch ? entry.seq + 1 : 1;
+    const last = sent.get(entry);
+    // The store holds an envelope of our epoch that we did not publish (an earlier instance
+    // with the same epoch, or a forgery): say `online` first, so receivers take our seq.
+    const contested = last === undefined && entry.epoch === epoch;
+    const floor = contested && entry.seq < SEQ_CEILING ? entry.seq : 0;
+    const seq = Math.max(last?.seq ?? 0, floor) + 1;
     const time = now();
     const payload = encoder.encode({ domain: entry.name, owner: service, version: entry.spec.version, epoch, seq, time, state });
+    sent.set(entry, { seq, payload });
     store.apply(entry, state, epoch, seq, time);
     options.applied(entry);
     // Before publishing: an in-process bus may deliver the echo during the call.
     if (!options.echoesSuppressed()) echoes.get(entry)!.remember(payload);
-    return options.bus().publish(entry.spec.topic, payload, retainOptions).then(countPublished);
+    const send = (): Promise<void> => options.bus().publish(entry.spec.topic, payload, retainOptions).then(countPublished);
+    return contested ? options.sayOnline().then(send) : send();
+  };
+
+  const reassert = async (): Promise<void> => {
+    await options.sayOnline();
+    for (const entry of sent.keys()) await publishOwn(entry, entry.state);
+  };
+
+  /** Re-asserts, at most one per interval; one more is run after it if asked for meanwhile. */
+  let throttle: { again: boolean } | undefined;
+  const scheduleReassert = (): void => {
+    // Only while publishing is allowed: a stopping instance does not say `online` again.
+    if (options.gate() !== undefined) return;
+    if (throttle !== undefined) {
+      throttle.again = true;
+      return;
+    }
+    const current = (throttle = { again: false });
+    reassert()
+      .catch(options.onReassertFailed)
+      .finally(() => {
+        setTimeout(() => {
+          throttle = undefined;
+          if (current.again) scheduleReassert();
+        }, REASSERT_INTERVAL_MS).unref?.();
+      });
   };
 
   /** The owned domain to publish, or why not (thrown). */
@@ -114,6 +157,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     owned,
     begin(start) {
       epoch = start;
+      for (const entry of owned.values()) entry.ownEpoch = start;
     },
     publish(domain, state) {
       try {
@@ -122,16 +166,19 @@ export function createPublisher(options: PublisherOptions): Publisher {
         return Promise.reject(error);
       }
     },
-    async republish() {
-      for (const entry of owned.values()) {
-        if (epochFixed && entry.epoch === epoch) await publishOwn(entry, entry.state);
-      }
+    reassert,
+    classify(entry, payload) {
+      const last = sent.get(entry);
+      if (last === undefined) return 'receive';
+      if (payload.byteLength <= options.maxPayloadBytes && echoes.get(entry)!.take(payload)) return 'echo';
+      // The retained copy of our last publish (a resubscribe), or an echo the bounded queue let go.
+      if (last.payload.equals(payload)) return 'echo';
+      scheduleReassert();
+      return 'foreign';
     },
-    takeEcho(entry, payload) {
-      // Only while the store still holds our epoch: then the full decode would call the echo a duplicate too.
-      if (entry.epoch !== epoch || payload.byteLength > options.maxPayloadBytes) return false;
-      const queue = echoes.get(entry);
-      return queue !== undefined && queue.size > 0 && queue.take(payload);
+    noteForeign(entry, foreignEpoch, seq) {
+      const last = sent.get(entry);
+      if (last !== undefined && foreignEpoch === epoch && seq < SEQ_CEILING && seq > last.seq) last.seq = seq;
     },
     get published() {
       return published;

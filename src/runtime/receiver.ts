@@ -17,8 +17,10 @@ export interface ReceiverCounters {
 }
 
 export interface ReceiverHooks {
-  /** Is this payload on an owned domain's topic the echo of an own publish? */
-  takeEcho(entry: DomainEntry, payload: Buffer): boolean;
+  /** A message on an owned domain's topic: received as by anyone, an own echo, or foreign (the owner re-asserts). */
+  classifyOwned(entry: DomainEntry, payload: Buffer): 'receive' | 'echo' | 'foreign';
+  /** A foreign envelope on an owned domain decoded well-formed (the owner skips past its seq). */
+  foreignDecoded(entry: DomainEntry, epoch: number, seq: number): void;
   /** An envelope was applied to the store. */
   applied(entry: DomainEntry): void;
   /** A peer's status changed (`previous` undefined when first seen). */
@@ -60,8 +62,8 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     );
   };
 
-  const receiveState = (entry: DomainEntry | undefined, topic: string, domain: string, payload: Buffer): void => {
-    const result = decodeEnvelope(payload, domain, entry, maxPayloadBytes);
+  const receiveState = (entry: DomainEntry | undefined, topic: string, domain: string, message: BusMessage): void => {
+    const result = decodeEnvelope(message.payload, domain, entry, maxPayloadBytes, message.retained);
     if (!result.ok) {
       reject(result.reason, topic, domain, result.detail);
       return;
@@ -78,17 +80,43 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     hooks.applied(target);
   };
 
-  const receiveStatus = (topic: string, payload: Buffer): void => {
+  /** Something arrived on an owned domain that this instance did not publish: counted, never applied (the owner re-asserts). */
+  const receiveForeign = (entry: DomainEntry, topic: string, message: BusMessage): void => {
+    const result = decodeEnvelope(message.payload, entry.name, entry, maxPayloadBytes, message.retained);
+    if (!result.ok) {
+      reject(result.reason, topic, entry.name, result.detail);
+      return;
+    }
+    hooks.foreignDecoded(entry, result.envelope.epoch, result.envelope.seq);
+    if (result.duplicate) counters.duplicates++;
+    else reject('stale', topic, entry.name, `(epoch ${result.envelope.epoch}, seq ${result.envelope.seq}) was not published by this instance of the owner; it re-asserts its state`);
+  };
+
+  const receiveStatus = (topic: string, message: BusMessage): void => {
     const peer = topic.slice(statusPrefix.length);
-    const result = decodeStatus(payload, peer, maxPayloadBytes);
+    const result = decodeStatus(message.payload, peer, maxPayloadBytes);
     if (!result.ok) {
       reject(result.reason, topic, undefined, result.detail);
       return;
     }
-    const message = result.message;
-    const previous = store.setPeer(peer, message.status, message.epoch);
-    if (peer === service) hooks.ownStatus(message.status, message.epoch);
-    if (previous !== message.status) hooks.peerChanged(peer, message.status, previous);
+    const status = result.message;
+    const update = store.setPeer(peer, status.status, status.epoch, !message.retained);
+    // The own status, applied or not: a forged or late `offline` is answered by saying `online` again.
+    if (peer === service) hooks.ownStatus(status.status, status.epoch);
+    if (update.applied && update.previous !== status.status) hooks.peerChanged(peer, status.status, update.previous);
+  };
+
+  const receive = (message: BusMessage): void => {
+    counters.received++;
+    const topic = message.topic;
+    const entry = store.byTopic.get(topic);
+    if (entry !== undefined) {
+      const kind = entry.ownEpoch >= 0 ? hooks.classifyOwned(entry, message.payload) : 'receive';
+      if (kind === 'echo') counters.duplicates++;
+      else if (kind === 'foreign') receiveForeign(entry, topic, message);
+      else receiveState(entry, topic, entry.name, message);
+    } else if (topic.startsWith(statePrefix)) receiveState(undefined, topic, topic.slice(statePrefix.length), message);
+    else if (topic.startsWith(statusPrefix)) receiveStatus(topic, message);
   };
 
   return {
@@ -96,17 +124,16 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     reject,
     onMessage(message) {
       try {
-        counters.received++;
-        const topic = message.topic;
-        const entry = store.byTopic.get(topic);
-        if (entry !== undefined) {
-          if (entry.ownEpoch >= 0 && hooks.takeEcho(entry, message.payload)) counters.duplicates++;
-          else receiveState(entry, topic, entry.name, message.payload);
-        } else if (topic.startsWith(statePrefix)) receiveState(undefined, topic, topic.slice(statePrefix.length), message.payload);
-        else if (topic.startsWith(statusPrefix)) receiveStatus(topic, message.payload);
+        receive(message);
       } catch (error) {
-        // Nothing from the bus may crash the service; this is a bug in the runtime if reached.
-        hooks.report({ type: 'lifecycle', service, message: `internal error on ${message.topic}: ${error instanceof Error ? error.message : String(error)}` });
+        // Nothing from the bus may crash the service: a message the checks themselves fail on
+        // is rejected like any other (counted, reported rate-limited).
+        const detail = `could not be checked: ${error instanceof Error ? error.message : String(error)}`;
+        try {
+          reject('malformed-envelope', message.topic, undefined, detail);
+        } catch {
+          // The report itself failed: the count is kept.
+        }
       }
     },
   };

@@ -97,11 +97,17 @@ export class ServiceRunner {
     else if (hasStarted(this.#life)) this.#checkLost();
   }
 
+  /** Publish `online` (retained) on the instance's bus. */
+  sayOnline(): Promise<void> {
+    const bus = this.#bus;
+    return bus === undefined ? Promise.resolve() : this.parts.presence.publish(bus, 'online');
+  }
+
   /** The own status came back from the bus. */
   ownStatus(status: 'online' | 'offline', epoch: number): void {
     const { presence } = this.parts;
     if (presence.receivedOwn(status, epoch) && presence.connected && isLive(this.#life)) {
-      void presence.publish(this.#bus!, 'online').catch(() => undefined);
+      void this.sayOnline().catch(() => undefined);
     }
   }
 
@@ -266,9 +272,8 @@ export class ServiceRunner {
         presence.connected = true;
         if (!event.reconnect || !isLive(this.#life) || !presence.onlineSent) return;
         this.#lifecycle('reconnected');
-        void presence
-          .publish(this.#bus!, 'online')
-          .then(() => publisher.republish())
+        void publisher
+          .reassert()
           .catch((error: unknown) => this.#lifecycle(`republish after reconnect failed: ${errorText(error)}`));
         return;
       case 'disconnect':

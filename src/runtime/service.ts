@@ -105,6 +105,8 @@ export function createService<T extends ServiceTypes>(
     gate: () => publishRefusal(runner.life),
     applied: (entry) => delivery.notify(entry, true),
     echoesSuppressed: () => runner.bus?.honoursNoLocal === true,
+    sayOnline: () => runner.sayOnline(),
+    onReassertFailed: (error) => report({ type: 'lifecycle', service, message: `re-asserting its state failed: ${error instanceof Error ? error.message : String(error)}` }),
   });
   const ctx: ServiceContext<T> = {
     service,
@@ -124,7 +126,8 @@ export function createService<T extends ServiceTypes>(
     service, store, now, maxPayloadBytes, prefix: system.prefix,
     limiter: createReportLimiter(now, options.reportIntervalMs ?? DEFAULT_REPORT_INTERVAL_MS),
     hooks: {
-      takeEcho: (entry, payload) => publisher.takeEcho(entry, payload),
+      classifyOwned: (entry, payload) => publisher.classify(entry, payload),
+      foreignDecoded: (entry, epoch, seq) => publisher.noteForeign(entry, epoch, seq),
       applied: (entry) => {
         runner.applied();
         delivery.notify(entry, false);

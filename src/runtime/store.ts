@@ -5,6 +5,7 @@
  */
 import type { Availability, DomainSpec, DomainStatus, SystemSpec } from './contract.js';
 import type { EnvelopeTarget, ServiceStatus } from './envelope.js';
+import { statusApplies } from './ordering.js';
 
 export interface DomainEntry extends EnvelopeTarget {
   readonly name: string;
@@ -16,13 +17,28 @@ export interface DomainEntry extends EnvelopeTarget {
   seq: number;
   /** Local clock (ms since 1970) when the last envelope was applied; 0 until then. */
   receivedAt: number;
-  /** The service's own epoch once it has published this (owned) domain; -1 otherwise. */
+  /** The service's own epoch when it owns this domain (from its start); -1 otherwise. */
   ownEpoch: number;
+  /** Epoch of the owner's latest `online` (mirrored from its PeerEntry for the receive path); -1 until seen. */
+  ownerEpoch: number;
+  /** The owner re-asserted itself since the last envelope applied (ordering.ts). */
+  reopened: boolean;
 }
 
 export interface PeerEntry {
   status: ServiceStatus;
+  /** Epoch of the last status applied. */
   epoch: number;
+  /** Epoch of the latest `online`; -1 until one is seen. */
+  onlineEpoch: number;
+}
+
+/** What recording a status did. */
+export interface PeerUpdate {
+  /** The status before; undefined when the peer was not known. */
+  readonly previous: ServiceStatus | undefined;
+  /** False when the status was ignored (an `offline` older than the current `online`). */
+  readonly applied: boolean;
 }
 
 export interface Store {
@@ -35,8 +51,11 @@ export interface Store {
   readonly view: Record<string, unknown>;
   /** Apply a state already checked (by `decodeEnvelope`, or by the owner's validator before publishing). */
   apply(entry: DomainEntry, state: unknown, epoch: number, seq: number, receivedAt: number): void;
-  /** Record a service's status; returns the previous one. */
-  setPeer(service: string, status: ServiceStatus, epoch: number): ServiceStatus | undefined;
+  /**
+   * Record a service's status by the rule of ordering.ts. A live `online` with the epoch
+   * already known re-asserts the owner: its domains accept its next live envelope whatever its seq.
+   */
+  setPeer(service: string, status: ServiceStatus, epoch: number, live?: boolean): PeerUpdate;
   availability(domain: string): Availability;
   status(domain: string): DomainStatus;
 }
@@ -45,14 +64,25 @@ export function createStore(system: SystemSpec): Store {
   const domains = new Map<string, DomainEntry>();
   const byTopic = new Map<string, DomainEntry>();
   const peers = new Map<string, PeerEntry>();
+  const byOwner = new Map<string, DomainEntry[]>();
   const view: Record<string, unknown> = {};
 
   for (const name of Object.keys(system.domains).sort()) {
     const spec = system.domains[name]!;
-    const entry: DomainEntry = { name, spec, state: undefined, epoch: -1, seq: 0, receivedAt: 0, ownEpoch: -1 };
+    const entry: DomainEntry = { name, spec, state: undefined, epoch: -1, seq: 0, receivedAt: 0, ownEpoch: -1, ownerEpoch: -1, reopened: false };
     domains.set(name, entry);
     byTopic.set(spec.topic, entry);
+    const owned = byOwner.get(spec.owner);
+    if (owned === undefined) byOwner.set(spec.owner, [entry]);
+    else owned.push(entry);
   }
+
+  const onlineSeen = (service: string, epoch: number, reassert: boolean): void => {
+    for (const entry of byOwner.get(service) ?? []) {
+      entry.ownerEpoch = epoch;
+      if (reassert) entry.reopened = true;
+    }
+  };
 
   const availabilityOf = (entry: DomainEntry | undefined): Availability => {
     if (entry === undefined || entry.epoch < 0) return 'missing';
@@ -69,18 +99,22 @@ export function createStore(system: SystemSpec): Store {
       entry.epoch = epoch;
       entry.seq = seq;
       entry.receivedAt = receivedAt;
+      entry.reopened = false;
       view[entry.name] = state;
     },
-    setPeer(service, status, epoch) {
+    setPeer(service, status, epoch, live = false) {
       const peer = peers.get(service);
+      if (!statusApplies(peer, status, epoch)) return { previous: peer?.status, applied: false };
+      if (status === 'online') onlineSeen(service, epoch, live && peer?.onlineEpoch === epoch);
       if (peer === undefined) {
-        peers.set(service, { status, epoch });
-        return undefined;
+        peers.set(service, { status, epoch, onlineEpoch: status === 'online' ? epoch : -1 });
+        return { previous: undefined, applied: true };
       }
       const previous = peer.status;
       peer.status = status;
       peer.epoch = epoch;
-      return previous;
+      if (status === 'online') peer.onlineEpoch = epoch;
+      return { previous, applied: true };
     },
     availability(domain) {
       return availabilityOf(domains.get(domain));

@@ -11,6 +11,7 @@ import {
   StateInvalidError,
   createService,
   encodeEnvelope,
+  encodeStatus,
   type Bus,
   type BusMessage,
   type BusOptions,
@@ -71,7 +72,12 @@ export function defineServiceBehaviour(start: () => Promise<RuntimeTarget>): voi
     cleanups.push(() => bus.close());
     const last = (topic: string): Record<string, unknown> | undefined => {
       const found = messages.filter((m) => m.topic === topic).at(-1);
-      return found === undefined ? undefined : parse(found);
+      if (found === undefined) return undefined;
+      try {
+        return parse(found);
+      } catch {
+        return { garbage: found.payload.toString('utf8') };
+      }
     };
     return { bus, messages, last };
   };
@@ -220,13 +226,18 @@ export function defineServiceBehaviour(start: () => Promise<RuntimeTarget>): voi
 
   it('drops, counts and reports every kind of garbage, applies none of it, and stays up', async () => {
     const system = newSystem();
-    const power = await startPower(system, {}, 10);
-    await power.ctx().publish('power', { watts: 11, source: 'grid' });
+    // power's owner is played by hand here: a real one would re-assert its state on the
+    // garbage sent on its topic (tested on its own below).
+    const raw = await observe(system);
+    const epoch = Date.now();
+    const ownerState = (seq: number, watts: number): Buffer =>
+      encodeEnvelope({ domain: 'power', owner: 'power-service', version: 1, epoch, seq, time: epoch, state: { watts, source: 'grid' } });
+    await raw.bus.publish(`${system.prefix}/status/power-service`, encodeStatus({ service: 'power-service', status: 'online', epoch, time: epoch }), { retain: true });
+    await raw.bus.publish(`${system.prefix}/state/power`, ownerState(1, 10), { retain: true });
+    await raw.bus.publish(`${system.prefix}/state/power`, ownerState(2, 11), { retain: true });
     const lighting = launch<LightingTypes>(system, 'lighting-service', {}, { maxPayloadBytes: 4096 });
     await lighting.instance.start();
     await waitFor(() => lighting.instance.status('power').seq === 2, 'power seq 2');
-    const raw = await observe(system);
-    const epoch = power.instance.epoch;
     const good = { protocol: 'chinook/1', domain: 'power', owner: 'power-service', version: 1, epoch, seq: 3, time: new Date().toISOString(), state: { watts: 999, source: 'grid' } };
     const p = system.prefix;
     const garbage: [string, string | Buffer][] = [
@@ -351,16 +362,104 @@ export function defineServiceBehaviour(start: () => Promise<RuntimeTarget>): voi
     expect(lighting.instance.phase()).toBe('stopped');
   });
 
-  it('takes an epoch above an earlier instance\'s retained one, even from a clock ahead', async () => {
+  // ── Ordering and recovery (docs/protocol.md): no single envelope, no clock jump leaves a domain stuck ──
+
+  /** power owned by a running instance, lighting receiving it; `raw` watches the system. */
+  const ownerAndReceiver = async (watts = 1) => {
+    const system = newSystem();
+    const raw = await observe(system);
+    const power = await startPower(system, {}, watts);
+    const lighting = launch<LightingTypes>(system, 'lighting-service', {});
+    await lighting.instance.start();
+    const forge = (epoch: number, seq: number, watts: number, retain = true): Promise<void> =>
+      raw.bus.publish(`${system.prefix}/state/power`, encodeEnvelope({ domain: 'power', owner: 'power-service', version: 1, epoch, seq, time: Date.now(), state: { watts, source: 'grid' } }), { retain });
+    return { system, raw, power, lighting, forge };
+  };
+
+  it('a forged envelope with a future epoch: the owner re-asserts, everyone is current again and stays so', async () => {
+    const { system, raw, power, lighting, forge } = await ownerAndReceiver(1);
+    await forge(Date.now() + 3_600_000, 1, 666);
+    await waitFor(() => raw.last(`${system.prefix}/state/power`)?.['epoch'] === power.instance.epoch && lighting.instance.state.power?.watts === 1, 'the owner re-asserted');
+    await power.ctx().publish('power', { watts: 2, source: 'grid' });
+    await waitFor(() => lighting.instance.state.power?.watts === 2, 'the next real update applied');
+    expect(lighting.instance.status('power')).toMatchObject({ epoch: power.instance.epoch });
+    // A newcomer finds the owner's state retained, not the forgery.
+    const late = await observe(system);
+    await waitFor(() => late.last(`${system.prefix}/state/power`) !== undefined, 'retained state');
+    expect(late.last(`${system.prefix}/state/power`)).toMatchObject({ epoch: power.instance.epoch, state: { watts: 2 } });
+  });
+
+  it('a forged seq of 2^53 − 1 on the owner\'s own epoch: the owner re-asserts and its next updates apply', async () => {
+    const { power, lighting, forge } = await ownerAndReceiver(1);
+    await forge(power.instance.epoch, Number.MAX_SAFE_INTEGER, 666);
+    await waitFor(() => lighting.instance.state.power?.watts === 1 && lighting.instance.status('power').seq! < 1000, 'the owner re-asserted');
+    await power.ctx().publish('power', { watts: 3, source: 'grid' });
+    await waitFor(() => lighting.instance.state.power?.watts === 3, 'the next real update applied');
+    expect(lighting.instance.counters().rejected['malformed-envelope'] ?? 0).toBe(0);
+  });
+
+  it('a forged seq below the ceiling on the owner\'s epoch: the owner skips past it', async () => {
+    const { power, lighting, forge } = await ownerAndReceiver(1);
+    await forge(power.instance.epoch, 1_000_000, 666);
+    await waitFor(() => lighting.instance.state.power?.watts === 1 && lighting.instance.status('power').seq! > 1_000_000, 'the owner re-asserted past it');
+    await power.ctx().publish('power', { watts: 4, source: 'grid' });
+    await waitFor(() => lighting.instance.state.power?.watts === 4, 'the next real update applied');
+  });
+
+  it('garbage retained on an owned topic: the owner puts its state back for newcomers', async () => {
+    const { system, raw, power } = await ownerAndReceiver(5);
+    await raw.bus.publish(`${system.prefix}/state/power`, Buffer.from('garbage'), { retain: true });
+    await waitFor(() => raw.last(`${system.prefix}/state/power`)?.['epoch'] === power.instance.epoch && raw.messages.filter((m) => m.topic.endsWith('/state/power')).length >= 3, 'the owner re-asserted');
+    const late = await observe(system);
+    await waitFor(() => late.last(`${system.prefix}/state/power`) !== undefined, 'retained state');
+    expect(late.last(`${system.prefix}/state/power`)).toMatchObject({ state: { watts: 5 } });
+  });
+
+  it('an owner restarted with its clock behind the earlier instance\'s (retained state gone): its domains are current everywhere', async () => {
+    const system = newSystem();
+    const ahead = launch<PowerTypes>(system, 'power-service', {}, { now: () => Date.now() + 3_600_000 });
+    await ahead.instance.start();
+    await ahead.ctx().publish('power', { watts: 1, source: 'grid' });
+    const lighting = launch<LightingTypes>(system, 'lighting-service', {});
+    await lighting.instance.start();
+    await ahead.instance.stop();
+    // The retained state is lost (a broker without persistence): only the receivers remember the epoch ahead.
+    const raw = await observe(system);
+    await raw.bus.publish(`${system.prefix}/state/power`, Buffer.alloc(0), { retain: true });
+    const power = await startPower(system, {}, 2);
+    expect(power.instance.epoch).toBeLessThan(ahead.instance.epoch);
+    await waitFor(() => lighting.instance.state.power?.watts === 2, 'the restarted owner applied');
+    await power.ctx().publish('power', { watts: 3, source: 'grid' });
+    await waitFor(() => lighting.instance.state.power?.watts === 3, 'its next update applied');
+  });
+
+  it('status, will and envelopes of one instance carry the same epoch, even after an earlier instance with a clock ahead', async () => {
     const system = newSystem();
     const raw = await observe(system);
     const future = Date.now() + 3_600_000;
     const earlier = encodeEnvelope({ domain: 'power', owner: 'power-service', version: 1, epoch: future, seq: 9, time: future, state: { watts: 1, source: 'grid' } });
     await raw.bus.publish(`${system.prefix}/state/power`, earlier, { retain: true });
+    const lighting = launch<LightingTypes>(system, 'lighting-service', {});
     const power = await startPower(system, {}, 2);
-    expect(power.instance.epoch).toBe(future + 1);
-    await waitFor(() => raw.last(`${system.prefix}/state/power`)?.['epoch'] === future + 1, 'the new epoch on the bus');
+    await lighting.instance.start();
+    const epoch = power.instance.epoch;
+    expect(epoch).toBeLessThan(future);
+    await waitFor(() => raw.last(`${system.prefix}/state/power`)?.['epoch'] === epoch, 'the new epoch on the bus');
     expect(raw.last(`${system.prefix}/state/power`)).toMatchObject({ seq: 1, state: { watts: 2 } });
+    expect(raw.last(`${system.prefix}/status/power-service`)).toMatchObject({ status: 'online', epoch });
+    await waitFor(() => lighting.instance.state.power?.watts === 2, 'applied by a receiver that saw the earlier one');
+    await power.bus().close({ abrupt: true });
+    await waitFor(() => raw.last(`${system.prefix}/status/power-service`)?.['status'] === 'offline', 'the will', 20_000);
+    expect(raw.last(`${system.prefix}/status/power-service`)).toMatchObject({ epoch });
+  });
+
+  it('an offline older than the current online is not applied; the owner\'s retained status is put back', async () => {
+    const { system, raw, power, lighting } = await ownerAndReceiver(1);
+    await raw.bus.publish(`${system.prefix}/status/power-service`, encodeStatus({ service: 'power-service', status: 'offline', epoch: power.instance.epoch - 1, time: Date.now() }), { retain: true });
+    await waitFor(() => raw.last(`${system.prefix}/status/power-service`)?.['status'] === 'online', 'online said again');
+    expect(lighting.instance.peers()['power-service']).toBe('online');
+    expect(lighting.instance.phase()).toBe('running');
+    expect(lighting.events.some((e) => e.type === 'lifecycle' && e.message.includes('lost'))).toBe(false);
   });
 
   it('after a broker restart, reconnects and republishes its status and state (same epoch, next seq)', async () => {

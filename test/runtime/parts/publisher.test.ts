@@ -14,12 +14,14 @@ async function setup(refusal: () => 'not-started' | 'stopped' | undefined = () =
   bus.onMessage((m) => sent.push(m));
   await bus.subscribe(`${system.prefix}/state/+`);
   const applied: string[] = [];
+  const onlines: number[] = [];
   const publisher = createPublisher({
     system, service: 'power-service', store, now: () => 5_000, maxPayloadBytes: 1024,
     bus: () => bus, gate: refusal, applied: (e) => applied.push(e.name), echoesSuppressed: () => false,
+    sayOnline: async () => void onlines.push(1), onReassertFailed: () => {},
   });
   publisher.begin(1_000);
-  return { store, publisher, sent, applied, bus };
+  return { store, publisher, sent, applied, bus, onlines };
 }
 
 describe('publisher', () => {
@@ -32,8 +34,9 @@ describe('publisher', () => {
     expect(publisher.published).toBe(2);
     await new Promise((r) => setTimeout(r, 5));
     const entry = store.domains.get('power')!;
-    expect(sent.map((m) => publisher.takeEcho(entry, m.payload))).toEqual([true, true]);
-    expect(publisher.takeEcho(entry, sent[0]!.payload)).toBe(false);
+    expect(sent.map((m) => publisher.classify(entry, m.payload))).toEqual(['echo', 'echo']);
+    // The retained copy of the last publish (a resubscribe) is ours too; an older one is not.
+    expect(publisher.classify(entry, sent[1]!.payload)).toBe('echo');
   });
 
   it('refuses a foreign domain, a publish before the start or after the stop, and an invalid state', async () => {

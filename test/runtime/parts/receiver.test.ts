@@ -11,10 +11,11 @@ function setup(throwOnApply = false) {
   const reports: RuntimeLogEvent[] = [];
   const calls: string[] = [];
   const receiver = createReceiver({
-    service: 'lighting-service', prefix: system.prefix, store, now: () => 0, maxPayloadBytes: 1024,
+    service: 'lighting-service', prefix: system.prefix, store, now: () => 0, maxPayloadBytes: 1024 * 1024,
     limiter: createReportLimiter(() => 0, 1000),
     hooks: {
-      takeEcho: () => false,
+      classifyOwned: () => 'receive',
+      foreignDecoded: () => {},
       applied: (entry) => {
         calls.push(`applied ${entry.name}`);
         if (throwOnApply) throw new Error('bug');
@@ -54,9 +55,22 @@ describe('receiver', () => {
     expect(calls).toEqual(['power-service online', 'own offline', 'lighting-service offline']);
   });
 
-  it('never lets an error escape to the bus: it is reported', () => {
-    const { reports, envelope, send } = setup(true);
+  it('never lets an error escape to the bus: it is a counted, rate-limited rejection', () => {
+    const { receiver, reports, envelope, send } = setup(true);
     expect(() => send('state/power', envelope(1))).not.toThrow();
-    expect(reports).toMatchObject([{ type: 'lifecycle', message: /internal error on .*power: bug/ }]);
+    expect(() => send('state/power', envelope(2))).not.toThrow();
+    expect(receiver.counters.rejected).toEqual({ 'malformed-envelope': 2 });
+    expect(reports).toMatchObject([{ type: 'rejected', reason: 'malformed-envelope', detail: 'could not be checked: bug' }]);
+  });
+
+  it('rejects a 10,000-deep JSON array as a counted rejection, on state and status topics', () => {
+    const { receiver, reports, send } = setup();
+    const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+    send('state/power', deep);
+    send('status/power-service', deep);
+    send('state/power', `{"protocol":"chinook/1","domain":"power","owner":"power-service","version":1,"epoch":1,"seq":1,"time":"x","state":${deep}}`);
+    expect(receiver.counters.rejected).toEqual({ 'malformed-envelope': 2, 'schema-invalid': 1 });
+    expect(reports.every((r) => r.type === 'rejected')).toBe(true);
+    expect(reports[0]).toMatchObject({ detail: 'expected a JSON object, got a deeply nested array' });
   });
 });
