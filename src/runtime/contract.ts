@@ -166,6 +166,11 @@ export interface RunOptions {
   readonly now?: () => number;
   /** A rejection is reported once per (reason, domain or topic), then at most once per this interval with the count since. Default 10 000 ms. */
   readonly reportIntervalMs?: number;
+  /**
+   * How often the service says `online` again (retained), so that every view of who is online
+   * converges even after a broker dropped an `online` under load. `0`: never. Default 30 000 ms.
+   */
+  readonly statusRefreshMs?: number;
   /** Used when `bus` is a factory; default `<service>-<epoch base 36>-<random>`. */
   readonly clientId?: string;
 }

@@ -17,6 +17,13 @@ export interface Presence {
   ownOnlineEchoed(timeoutMs: number): Promise<void>;
   /** An own status arrived from the bus: true when `online` must be said again (an earlier instance's late will, a forged `offline`). */
   receivedOwn(status: ServiceStatus, epoch: number): boolean;
+  /**
+   * Call `say` every `intervalMs` (0: never) until `stopRefresh`: the instance says `online`
+   * again now and then, so a receiver that lost its `online` (a broker dropping messages under
+   * load) converges without a restart. One small retained message per interval.
+   */
+  startRefresh(intervalMs: number, say: () => void): void;
+  stopRefresh(): void;
 }
 
 export interface PresenceOptions {
@@ -30,6 +37,7 @@ export function createPresence(options: PresenceOptions): Presence {
   const { service, topic, now } = options;
   let onlineEpochSent = -1;
   let echo: (() => void) | undefined;
+  let refresh: NodeJS.Timeout | undefined;
   const encode = (status: ServiceStatus): Buffer => encodeStatus({ service, status, epoch: options.epoch(), time: now() });
   return {
     will: () => ({ topic, payload: encode('offline') }),
@@ -50,6 +58,15 @@ export function createPresence(options: PresenceOptions): Presence {
           resolve();
         };
       });
+    },
+    startRefresh(intervalMs, say) {
+      if (intervalMs <= 0 || refresh !== undefined) return;
+      refresh = setInterval(say, intervalMs);
+      refresh.unref();
+    },
+    stopRefresh() {
+      clearInterval(refresh);
+      refresh = undefined;
     },
     receivedOwn(status, epoch) {
       if (status === 'online') {

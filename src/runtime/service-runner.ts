@@ -31,6 +31,8 @@ export interface RunnerParts {
   readonly clientId: string | undefined;
   readonly now: () => number;
   readonly dependencyTimeoutMs: number;
+  /** How often `online` is said again (0: never). */
+  readonly statusRefreshMs: number;
   readonly lostPolicy: 'pause' | 'exit';
   readonly store: Store;
   readonly publisher: Publisher;
@@ -198,6 +200,9 @@ export class ServiceRunner {
     if (this.#stopping) throw this.#stoppedEarly();
     await this.#announce(bus);
     if (this.#stopping) throw this.#stoppedEarly();
+    this.parts.presence.startRefresh(this.parts.statusRefreshMs, () => {
+      if (this.parts.presence.connected && isLive(this.#life)) void this.sayOnline().catch(() => undefined);
+    });
     this.#setLife({ phase: 'waiting' });
     await this.#awaitDependencies();
     if (this.#stopping) throw this.#stoppedEarly();
@@ -230,6 +235,7 @@ export class ServiceRunner {
   async #stopSequence(reason: StopReason, wasStarted: boolean): Promise<void> {
     if (wasStarted) await this.#call('onStop');
     this.parts.abort.abort();
+    this.parts.presence.stopRefresh();
     const bus = this.#bus;
     if (bus !== undefined) {
       if (this.parts.presence.connected && this.parts.presence.onlineSent) await this.#sayOffline(bus);

@@ -61,6 +61,7 @@ export { createStderrLog } from './stderr-log.js';
 
 const DEFAULT_DEPENDENCY_TIMEOUT_MS = 30_000;
 const DEFAULT_REPORT_INTERVAL_MS = 10_000;
+const DEFAULT_STATUS_REFRESH_MS = 30_000;
 
 function findService(system: SystemSpec, service: string): ServiceSpec {
   const spec = system.services[service];
@@ -143,6 +144,7 @@ export function createService<T extends ServiceTypes>(
     bus: options.bus,
     clientId: options.clientId,
     dependencyTimeoutMs: options.dependencyTimeoutMs ?? DEFAULT_DEPENDENCY_TIMEOUT_MS,
+    statusRefreshMs: options.statusRefreshMs ?? DEFAULT_STATUS_REFRESH_MS,
     lostPolicy: options.onDependencyLost ?? 'pause',
     tracker: createDependencyTracker(spec.waitsFor, (domain) => store.availability(domain)),
     presence: createPresence({ service, topic: spec.statusTopic, now, epoch: () => publisher.epoch }),

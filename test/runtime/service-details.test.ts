@@ -9,6 +9,7 @@ import {
   createMemoryBus,
   createService,
   type Bus,
+  type BusMessage,
   type RuntimeLogEvent,
   type ServiceContext,
 } from '../../src/runtime/index.js';
@@ -26,7 +27,63 @@ async function startPower(broker: ReturnType<typeof createMemoryBroker>, system 
   return { instance, ctx: ctx!, bus: () => bus! };
 }
 
+/** The bus, except that messages `drop` picks never reach the service (a broker dropping them under load). */
+function dropping(bus: Bus, drop: (message: BusMessage) => boolean): Bus {
+  return { ...bus, onMessage: (listener) => bus.onMessage((m) => (drop(m) ? undefined : listener(m))) };
+}
+
 describe('runtime details', () => {
+  it('a lost online is repaired: the view of who is online converges without a restart', async () => {
+    const broker = createMemoryBroker();
+    const system = createTestSystem();
+    const power = await startPower(broker, system);
+    let dropOnline = false;
+    const lighting = createService<LightingTypes>(system, 'lighting-service', {}, {
+      bus: (o) => dropping(createMemoryBus(broker, o), (m) => dropOnline && !m.retained && m.topic.endsWith('/status/power-service') && m.payload.includes('"online"')),
+      log: () => {},
+      statusRefreshMs: 100,
+    });
+    await lighting.start();
+    await power.bus().close({ abrupt: true });
+    await waitFor(() => lighting.phase() === 'paused', 'paused');
+    dropOnline = true;
+    // The restarted owner's `online` never reaches lighting, once.
+    const restarted = createService<PowerTypes>(system, 'power-service', { onStart: (c) => c.publish('power', { watts: 2, source: 'grid' }) }, {
+      bus: (o) => createMemoryBus(broker, o),
+      log: () => {},
+      statusRefreshMs: 100,
+    });
+    await restarted.start();
+    await waitFor(() => lighting.state.power?.watts === 2, 'the new state applied');
+    expect(lighting.peers()['power-service']).toBe('offline');
+    dropOnline = false;
+    await waitFor(() => lighting.peers()['power-service'] === 'online' && lighting.phase() === 'running', 'online again by the refresh', 5_000);
+    await lighting.stop();
+    await restarted.stop();
+  });
+
+  it('a 10,000-deep JSON array is a counted, rate-limited rejection, not an internal error', async () => {
+    const broker = createMemoryBroker();
+    const system = createTestSystem();
+    await startPower(broker, system);
+    const events: RuntimeLogEvent[] = [];
+    const lighting = createService<LightingTypes>(system, 'lighting-service', {}, { bus: (o) => createMemoryBus(broker, o), log: (e) => events.push(e) });
+    await lighting.start();
+    const raw = createMemoryBus(broker, { clientId: 'raw' });
+    await raw.connect();
+    const deep = Buffer.from('['.repeat(10_000) + ']'.repeat(10_000));
+    for (let i = 0; i < 3; i++) {
+      await raw.publish(`${system.prefix}/state/power`, deep, { retain: false });
+      await raw.publish(`${system.prefix}/status/power-service`, deep, { retain: false });
+    }
+    await waitFor(() => (lighting.counters().rejected['malformed-envelope'] ?? 0) === 6, '6 rejections counted');
+    expect(events.filter((e) => e.type === 'lifecycle' && e.message.includes('internal error'))).toEqual([]);
+    expect(events.filter((e) => e.type === 'rejected')).toHaveLength(2);
+    expect(lighting.phase()).toBe('running');
+    await lighting.stop();
+    await raw.close();
+  });
+
   it('reports a rejection once per (reason, domain), then at most once per interval with the count since', async () => {
     const broker = createMemoryBroker();
     const system = createTestSystem();

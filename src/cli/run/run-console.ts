@@ -4,6 +4,7 @@ import { ExitCode } from '../exit-codes.js';
 import { waitForStopSignal } from '../signals.js';
 import type { LoadedProject } from './load-project.js';
 import { observeSystem, type SystemObserver } from './observe-system.js';
+import { createRejectionLines } from './rejection-lines.js';
 import { renderConsole, type ConsoleConnection, type ConsoleSnapshot, type DomainRow, type ServiceRow } from './render-console.js';
 import type { ChildEvents, Supervisor } from './supervise.js';
 import { BusError, type Bus } from '../../bus/bus.js';
@@ -67,7 +68,7 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
   const connection = trackConnection(bus, note);
   const observer: SystemObserver = await observeSystem(bus, system, {
     status: (service, status) => note(`${service} is ${status}`),
-    rejected: (topic, reason, detail) => note(`rejected on ${topic}: ${reason}: ${detail}`),
+    rejected: createRejectionLines(note),
   });
   const watch = describeWatchCommand(run.url, system.prefix);
   note(`bus ${showUrl(run.url)}${watch ? ` (watch it with: ${watch})` : ''}`);
