@@ -7,13 +7,15 @@ export async function callHandler(
   callback: Callback | undefined,
   args: readonly unknown[],
   onError: (callback: string, error: unknown) => void,
-): Promise<boolean> {
-  if (callback === undefined) return true;
+): Promise<CallOutcome> {
+  if (callback === undefined) return { ok: true };
   try {
     await (callback as (...a: readonly unknown[]) => unknown).apply(handler, [...args]);
-    return true;
+    return { ok: true };
   } catch (error) {
     onError(name, error);
-    return false;
+    return { ok: false, error };
   }
 }
+
+export type CallOutcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };

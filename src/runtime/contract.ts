@@ -91,7 +91,14 @@ export interface DomainStatus {
 export interface ServiceContext<T extends ServiceTypes> {
   readonly service: string;
   readonly state: SystemStateView<T>;
-  /** Validates, wraps in an envelope and publishes (retained, QoS 1). Rejects with a StateInvalidError on an invalid state. */
+  /**
+   * Validates, wraps in an envelope and publishes (retained, QoS 1); resolves when the bus
+   * accepted it. Rejects with a StateInvalidError on an invalid state, a PublishRefusedError
+   * before `onStart`, after `onStop` returned, or for a domain of another service. While the
+   * service is paused (a required dependency lost) the state is validated and held, and the
+   * promise resolves: the latest held state of each domain goes out when the service resumes
+   * (and is dropped if it stops first); `ctx.state` shows it once sent.
+   */
   publish<K extends T['owned'] & DomainOf<T>>(domain: K, state: T['state'][K]): Promise<void>;
   status(domain: DomainOf<T>): DomainStatus;
   /** Aborted when the service stops: pass it to timers and loops in the handler. */
@@ -107,13 +114,13 @@ export type UpdateCallbacks<T extends ServiceTypes> = {
 
 /** What a service author implements (the generated per-service interface extends this). */
 export interface ServiceHandler<T extends ServiceTypes> {
-  /** Called once, when every required dependency is available (the first state). */
+  /** Called once, when every required dependency is available (the first state). If it throws, the service stops (`start-failed`). */
   onStart?(ctx: ServiceContext<T>): void | Promise<void>;
   /** Called after each applied update of a watched domain (own domains included). */
   readonly onUpdate?: UpdateCallbacks<T>;
   onDependencyLost?(domain: T['required'] & DomainOf<T>, ctx: ServiceContext<T>): void | Promise<void>;
   onDependencyRegained?(domain: T['required'] & DomainOf<T>, ctx: ServiceContext<T>): void | Promise<void>;
-  /** Called once on a clean stop, before `offline` is published. */
+  /** Called once on a clean stop, before `offline` is published; it may still publish (a final state). */
   onStop?(ctx: ServiceContext<T>): void | Promise<void>;
 }
 
@@ -185,7 +192,9 @@ export type StopReason =
   | { readonly type: 'stopped' }
   | { readonly type: 'dependency-timeout'; readonly missing: readonly string[] }
   | { readonly type: 'dependency-lost'; readonly domain: string }
-  | { readonly type: 'bus-unreachable'; readonly message: string };
+  | { readonly type: 'bus-unreachable'; readonly message: string }
+  /** `onStart` threw or rejected: the service stopped (it would otherwise be online with no state). */
+  | { readonly type: 'start-failed'; readonly message: string };
 
 /** A running (or runnable) service, returned by `createService`. */
 export interface ServiceInstance<T extends ServiceTypes> {

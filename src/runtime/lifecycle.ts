@@ -19,8 +19,11 @@ export type Life =
   | { readonly phase: 'running'; readonly handler: HandlerProgress }
   /** A required dependency is lost (policy `pause`): update callbacks are held. */
   | { readonly phase: 'paused'; readonly handler: HandlerProgress }
-  /** `onStop` (if `onStart` was called), `offline`, closing the bus. */
-  | { readonly phase: 'stopping'; readonly reason: StopReason; readonly wasStarted: boolean }
+  /**
+   * `on-stop`: `onStop` runs (if `onStart` was called; it may still publish a final state);
+   * `closing`: `offline`, closing the bus.
+   */
+  | { readonly phase: 'stopping'; readonly reason: StopReason; readonly wasStarted: boolean; readonly step: 'on-stop' | 'closing' }
   | { readonly phase: 'stopped'; readonly reason: StopReason };
 
 /** The phase as `ServiceInstance.phase()` reports it. */
@@ -98,16 +101,29 @@ export function handlerStarted(life: Life): Life {
 
 /** A stop begins (idempotence is the caller's: a second stop returns the first one's promise). */
 export function beginStop(life: Life, reason: StopReason): Life {
-  return { phase: 'stopping', reason, wasStarted: hasStarted(life) };
+  return { phase: 'stopping', reason, wasStarted: hasStarted(life), step: 'on-stop' };
 }
 
-/** Why `ctx.publish` is refused in this state, or undefined when it is allowed. */
-export function publishRefusal(life: Life): 'not-started' | 'stopped' | undefined {
+/** `onStop` returned: from now on nothing is published but `offline`. */
+export function closing(life: Life): Life {
+  return life.phase === 'stopping' ? { ...life, step: 'closing' } : life;
+}
+
+/**
+ * What `ctx.publish` does in this state: `send` it; `hold` it (paused: the latest state per
+ * domain goes out on resume); or refuse it, before `onStart` or once `onStop` has returned.
+ */
+export type PublishMode = 'send' | 'hold' | 'not-started' | 'stopped';
+
+export function publishMode(life: Life): PublishMode {
   switch (life.phase) {
     case 'running':
+      return 'send';
     case 'paused':
-      return undefined;
+      return 'hold';
     case 'stopping':
+      // A final state from onStop goes out before `offline`.
+      return life.wasStarted && life.step === 'on-stop' ? 'send' : 'stopped';
     case 'stopped':
       return 'stopped';
     case 'idle':

@@ -36,12 +36,16 @@ export interface PresenceOptions {
 export function createPresence(options: PresenceOptions): Presence {
   const { service, topic, now } = options;
   let onlineEpochSent = -1;
+  /** Once `offline` went out (a stop), `online` is never said again by this instance. */
+  let offlineSent = false;
   let echo: (() => void) | undefined;
   let refresh: NodeJS.Timeout | undefined;
   const encode = (status: ServiceStatus): Buffer => encodeStatus({ service, status, epoch: options.epoch(), time: now() });
   return {
     will: () => ({ topic, payload: encode('offline') }),
     async publish(bus, status) {
+      if (status === 'online' && offlineSent) return;
+      if (status === 'offline') offlineSent = true;
       if (status === 'online') onlineEpochSent = options.epoch();
       await bus.publish(topic, encode(status), { retain: true });
     },

@@ -14,11 +14,13 @@ import type { SystemSpec } from './contract.js';
 import { createEchoQueue, type EchoQueue } from './echo-queue.js';
 import { createEnvelopeEncoder } from './envelope.js';
 import { PublishRefusedError, StateInvalidError } from './errors.js';
+import type { PublishMode } from './lifecycle.js';
 import { SEQ_CEILING } from './ordering.js';
+import { createThrottle } from './throttle.js';
 import type { DomainEntry, Store } from './store.js';
 
-/** Why a publish is not allowed now, or undefined when it is. */
-export type PublishGate = () => 'not-started' | 'stopped' | undefined;
+/** What a publish does now (lifecycle.ts `publishMode`). */
+export type PublishGate = () => PublishMode;
 
 export interface Publisher {
   /** The instance's epoch (0 until `begin`). */
@@ -39,6 +41,10 @@ export interface Publisher {
   classify(entry: DomainEntry, payload: Buffer): 'receive' | 'echo' | 'foreign';
   /** A foreign envelope on an owned domain was decoded: the next own seq skips past its seq (below SEQ_CEILING). */
   noteForeign(entry: DomainEntry, epoch: number, seq: number): void;
+  /** Publish the latest held state of each domain (the service resumed). */
+  releaseHeld(): Promise<void>;
+  /** Forget held states (the service stops: they were computed without a dependency). */
+  dropHeld(): void;
   /** Publishes accepted by the bus. */
   readonly published: number;
 }
@@ -109,25 +115,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
     for (const entry of sent.keys()) await publishOwn(entry, entry.state);
   };
 
-  /** Re-asserts, at most one per interval; one more is run after it if asked for meanwhile. */
-  let throttle: { again: boolean } | undefined;
-  const scheduleReassert = (): void => {
-    // Only while publishing is allowed: a stopping instance does not say `online` again.
-    if (options.gate() !== undefined) return;
-    if (throttle !== undefined) {
-      throttle.again = true;
-      return;
-    }
-    const current = (throttle = { again: false });
-    reassert()
-      .catch(options.onReassertFailed)
-      .finally(() => {
-        setTimeout(() => {
-          throttle = undefined;
-          if (current.again) scheduleReassert();
-        }, REASSERT_INTERVAL_MS).unref?.();
-      });
-  };
+  const reasserts = createThrottle(() => reassert().catch(options.onReassertFailed), REASSERT_INTERVAL_MS);
+  /** Paused: the latest state of each domain published meanwhile, to go out on resume. */
+  const held = new Map<DomainEntry, unknown>();
 
   /** The owned domain to publish, or why not (thrown). */
   const checkPublish = (domain: string, state: unknown): DomainEntry => {
@@ -161,10 +151,21 @@ export function createPublisher(options: PublisherOptions): Publisher {
     },
     publish(domain, state) {
       try {
-        return publishOwn(checkPublish(domain, state), state);
+        const entry = checkPublish(domain, state);
+        if (options.gate() !== 'hold') return publishOwn(entry, state);
+        held.set(entry, state);
+        return Promise.resolve();
       } catch (error) {
         return Promise.reject(error);
       }
+    },
+    async releaseHeld() {
+      const states = [...held];
+      held.clear();
+      for (const [entry, state] of states) await publishOwn(entry, state);
+    },
+    dropHeld() {
+      held.clear();
     },
     reassert,
     classify(entry, payload) {
@@ -173,7 +174,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
       if (payload.byteLength <= options.maxPayloadBytes && echoes.get(entry)!.take(payload)) return 'echo';
       // The retained copy of our last publish (a resubscribe), or an echo the bounded queue let go.
       if (last.payload.equals(payload)) return 'echo';
-      scheduleReassert();
+      // Only while it may publish: not before its start, nor once onStop returned.
+      const mode = options.gate();
+      if (mode === 'send' || mode === 'hold') reasserts.request();
       return 'foreign';
     },
     noteForeign(entry, foreignEpoch, seq) {

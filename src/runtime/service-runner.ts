@@ -7,12 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Bus, BusEvent } from '../bus/bus.js';
-import { callHandler, type Callback } from './call-handler.js';
+import { callHandler, type CallOutcome, type Callback } from './call-handler.js';
 import type { BusFactory, RuntimeLogEvent, ServiceHandler, ServiceTypes, StopReason, SystemSpec } from './contract.js';
 import type { Delivery } from './delivery.js';
 import { waitForDependencies, type DependencyTracker, type DependencyWait } from './dependency-tracker.js';
 import { ServiceStartError } from './errors.js';
-import { beginStop, deliveryModeOf, handlerStarted, hasStarted, isLive, pause, resume, type Life } from './lifecycle.js';
+import { beginStop, closing, deliveryModeOf, handlerStarted, hasStarted, isLive, pause, resume, type Life } from './lifecycle.js';
 import type { Presence } from './presence.js';
 import type { Publisher } from './publisher.js';
 import type { Receiver } from './receiver.js';
@@ -114,15 +114,22 @@ export class ServiceRunner {
   }
 
   #setLife(next: Life): void {
+    const previous = this.#life;
     this.#life = next;
     this.parts.delivery.setMode(deliveryModeOf(next));
+    // Said in the service's own report, so the console (which sees `online` on the wire) can show it.
+    if (previous.phase === 'running' && next.phase === 'paused') this.#lifecycle('paused: update callbacks and publishes are held until every required dependency is back');
+    if (previous.phase === 'paused' && next.phase === 'running') {
+      this.#lifecycle('resumed');
+      void this.parts.publisher.releaseHeld().catch((error: unknown) => this.#lifecycle(`publishing the held states failed: ${errorText(error)}`));
+    }
   }
 
   #lifecycle(message: string): void {
     this.parts.report({ type: 'lifecycle', service: this.parts.service, message });
   }
 
-  #call(name: 'onStart' | 'onStop' | 'onDependencyLost' | 'onDependencyRegained', ...args: unknown[]): Promise<boolean> {
+  #call(name: 'onStart' | 'onStop' | 'onDependencyLost' | 'onDependencyRegained', ...args: unknown[]): Promise<CallOutcome> {
     const { handler, ctx, report, service } = this.parts;
     const onError = (callback: string, error: unknown): void => report({ type: 'handler-error', service, callback, error });
     return callHandler(handler, name, handler[name] as Callback | undefined, [...args, ctx], onError);
@@ -208,8 +215,17 @@ export class ServiceRunner {
     if (this.#stopping) throw this.#stoppedEarly();
     this.#setLife({ phase: 'running', handler: 'starting' });
     this.#lifecycle('started');
-    await this.#call('onStart');
+    const outcome = await this.#call('onStart');
+    if (!outcome.ok) await this.#startFailed(outcome.error);
     this.#setLife(handlerStarted(this.#life));
+  }
+
+  /** `onStart` threw: the service stops (it would be online with no state), and `start()` says why. */
+  async #startFailed(error: unknown): Promise<never> {
+    const message = errorText(error);
+    const reason: StopReason = { type: 'start-failed', message };
+    void this.stop(reason);
+    throw new ServiceStartError(`${this.parts.service}: onStart failed: ${message}`, reason, { cause: error });
   }
 
   /** `run`, with anything unexpected (a bus failing mid-start) turned into a stop and a ServiceStartError. */
@@ -234,6 +250,8 @@ export class ServiceRunner {
 
   async #stopSequence(reason: StopReason, wasStarted: boolean): Promise<void> {
     if (wasStarted) await this.#call('onStop');
+    this.#setLife(closing(this.#life));
+    this.parts.publisher.dropHeld();
     this.parts.abort.abort();
     this.parts.presence.stopRefresh();
     const bus = this.#bus;

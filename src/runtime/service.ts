@@ -20,15 +20,17 @@
  * update callbacks.
  *
  * Decisions (documented in docs/protocol.md and in RunOptions):
- * - Publishing before `onStart` is called, or after the stop began, is refused
+ * - Publishing before `onStart` is called, or once `onStop` has returned, is refused
  *   (PublishRefusedError), never queued: a queued state would be computed from a
- *   system state that did not have its dependencies.
+ *   system state that did not have its dependencies. `onStop` may publish a final state.
+ * - `onStart` throwing stops the service (`start-failed`): it would be online with no state.
  * - Own publishes are applied to the local store at once (so `ctx.state` shows them
  *   right after `publish` is called) and their `onUpdate` is delivered on a microtask;
  *   the echo from the bus is then an exact duplicate and dropped silently.
  * - `pause`: while a required dependency is lost, update callbacks are held (the store
  *   keeps applying; each held domain is delivered once, with its latest state, on
- *   regain); `onDependencyLost`/`onDependencyRegained` are called.
+ *   regain), and so are publishes (the latest per domain goes out on resume);
+ *   `onDependencyLost`/`onDependencyRegained` are called.
  * - Update callbacks are not serialised: an async callback is not awaited before the
  *   next one; its rejection is reported as `handler-error`.
  */
@@ -48,7 +50,7 @@ import type {
 import { createDelivery, type UpdateCallback } from './delivery.js';
 import { createDependencyTracker } from './dependency-tracker.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './envelope.js';
-import { publicPhase, publishRefusal } from './lifecycle.js';
+import { publicPhase, publishMode } from './lifecycle.js';
 import { createPresence } from './presence.js';
 import { createPublisher } from './publisher.js';
 import { createReceiver } from './receiver.js';
@@ -103,7 +105,7 @@ export function createService<T extends ServiceTypes>(
   const publisher = createPublisher({
     system, service, store, now, maxPayloadBytes,
     bus: () => runner.bus!,
-    gate: () => publishRefusal(runner.life),
+    gate: () => publishMode(runner.life),
     applied: (entry) => delivery.notify(entry, true),
     echoesSuppressed: () => runner.bus?.honoursNoLocal === true,
     sayOnline: () => runner.sayOnline(),

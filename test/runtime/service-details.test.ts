@@ -32,6 +32,94 @@ function dropping(bus: Bus, drop: (message: BusMessage) => boolean): Bus {
   return { ...bus, onMessage: (listener) => bus.onMessage((m) => (drop(m) ? undefined : listener(m))) };
 }
 
+/** Every message on the system's topics, from a raw client. */
+async function record(broker: ReturnType<typeof createMemoryBroker>, prefix: string): Promise<{ messages: BusMessage[]; close: () => Promise<void> }> {
+  const raw = createMemoryBus(broker, { clientId: `rec-${Math.random()}` });
+  const messages: BusMessage[] = [];
+  raw.onMessage((m) => messages.push(m));
+  await raw.connect();
+  await raw.subscribe(`${prefix}/#`);
+  return { messages, close: () => raw.close() };
+}
+
+const summary = (m: BusMessage): string => {
+  const body = JSON.parse(m.payload.toString()) as { status?: string; state?: { watts?: number } };
+  return body.status ?? `watts ${body.state?.watts}`;
+};
+
+describe('runtime lifecycle decisions (docs/protocol.md "Lifecycle")', () => {
+  it('onStart throws: reported, the service stops, start() rejects naming it, done says start-failed, offline goes out', async () => {
+    const broker = createMemoryBroker();
+    const system = createTestSystem();
+    const events: RuntimeLogEvent[] = [];
+    let stopped = 0;
+    const power = createService<PowerTypes>(system, 'power-service', {
+      onStart: () => {
+        throw new Error('wrong-shaped first state');
+      },
+      onStop: () => void stopped++,
+    }, { bus: (o) => createMemoryBus(broker, o), log: (e) => events.push(e) });
+    await expect(power.start()).rejects.toMatchObject({ name: 'ServiceStartError', message: 'power-service: onStart failed: wrong-shaped first state' });
+    expect(await power.done).toEqual({ type: 'start-failed', message: 'wrong-shaped first state' });
+    expect(events).toContainEqual(expect.objectContaining({ type: 'handler-error', callback: 'onStart' }));
+    expect(stopped).toBe(1);
+    const rec = await record(broker, system.prefix);
+    await waitFor(() => rec.messages.length > 0, 'retained status');
+    expect(rec.messages.map(summary)).toEqual(['offline']);
+    await rec.close();
+  });
+
+  it('onStop may publish a final state: it goes out before offline; after onStop, publish is refused', async () => {
+    const broker = createMemoryBroker();
+    const system = createTestSystem();
+    const rec = await record(broker, system.prefix);
+    let ctx: ServiceContext<PowerTypes> | undefined;
+    const power = createService<PowerTypes>(system, 'power-service', {
+      onStart: async (c) => {
+        ctx = c;
+        await c.publish('power', { watts: 1, source: 'grid' });
+      },
+      onStop: (c) => c.publish('power', { watts: 0, source: 'grid' }),
+    }, { bus: (o) => createMemoryBus(broker, o), log: () => {} });
+    await power.start();
+    await power.stop();
+    await waitFor(() => rec.messages.filter((m) => m.topic.endsWith('/status/power-service')).length === 2, 'offline');
+    expect(rec.messages.map(summary)).toEqual(['online', 'watts 1', 'watts 0', 'offline']);
+    await expect(ctx!.publish('power', { watts: 5, source: 'grid' })).rejects.toMatchObject({ code: 'stopped' });
+    await rec.close();
+  });
+
+  it('paused: publishes are held (the latest goes out on resume), and the report says paused and resumed', async () => {
+    const broker = createMemoryBroker();
+    const system = createTestSystem();
+    const power = await startPower(broker, system);
+    const rec = await record(broker, system.prefix);
+    const events: RuntimeLogEvent[] = [];
+    let ctx: ServiceContext<LightingTypes> | undefined;
+    const lighting = createService<LightingTypes>(system, 'lighting-service', { onStart: (c) => void (ctx = c) }, {
+      bus: (o) => createMemoryBus(broker, o),
+      log: (e) => events.push(e),
+    });
+    await lighting.start();
+    await power.bus().close({ abrupt: true });
+    await waitFor(() => lighting.phase() === 'paused', 'paused');
+    await ctx!.publish('lighting', { lamps: [{ id: 'a', on: true }] });
+    await ctx!.publish('lighting', { lamps: [{ id: 'b', on: true }] });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(rec.messages.filter((m) => m.topic.endsWith('/state/lighting'))).toEqual([]);
+    // The owner comes back.
+    await startPower(broker, system);
+    await waitFor(() => lighting.phase() === 'running', 'running again');
+    await waitFor(() => rec.messages.some((m) => m.topic.endsWith('/state/lighting')), 'the held state published');
+    const sent = rec.messages.filter((m) => m.topic.endsWith('/state/lighting')).map((m) => JSON.parse(m.payload.toString()) as { state: unknown });
+    expect(sent.map((e) => e.state)).toEqual([{ lamps: [{ id: 'b', on: true }] }]);
+    const lines = events.filter((e) => e.type === 'lifecycle').map((e) => (e.type === 'lifecycle' ? e.message : ''));
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^paused: /), 'resumed']));
+    await lighting.stop();
+    await rec.close();
+  });
+});
+
 describe('runtime details', () => {
   it('a lost online is repaired: the view of who is online converges without a restart', async () => {
     const broker = createMemoryBroker();

@@ -81,6 +81,8 @@ function describeStop(service: string, reason: StopReason): string {
       return `${service}: required dependency \`${reason.domain}\` was lost (on-dependency-lost: exit)`;
     case 'bus-unreachable':
       return `${service}: the bus is unreachable: ${reason.message}`;
+    case 'start-failed':
+      return `${service}: onStart failed: ${reason.message}`;
   }
 }
 

@@ -13,9 +13,10 @@ export interface ServiceRow {
   readonly name: string;
   /**
    * `exited`: the process ended (whatever the bus still says); `unknown`: the console's own
-   * bus connection is down, so it cannot know.
+   * bus connection is down, so it cannot know; `paused`: online on the wire, but a required
+   * dependency is lost (from the service's own report).
    */
-  readonly status: 'online' | 'offline' | 'starting' | 'exited' | 'unknown';
+  readonly status: 'online' | 'paused' | 'offline' | 'starting' | 'exited' | 'unknown';
   readonly pid?: number;
   /** Why the process ended, when it has. */
   readonly exit?: string;
@@ -79,6 +80,7 @@ function cut(text: string, width: number): string {
 
 const statusMark: Record<ServiceRow['status'], { mark: string; style: Style }> = {
   online: { mark: '●', style: 'green' },
+  paused: { mark: '◐', style: 'yellow' },
   starting: { mark: '◌', style: 'yellow' },
   offline: { mark: '○', style: 'red' },
   exited: { mark: '✕', style: 'red' },
@@ -93,7 +95,7 @@ const availabilityStyle: Record<DomainRow['availability'], Style> = {
 
 /** The header's parts, packed into as few lines as the width allows; a part is never split. */
 function headerLines(snapshot: ConsoleSnapshot, width: number): Line[] {
-  const online = snapshot.services.filter((x) => x.status === 'online').length;
+  const online = snapshot.services.filter((x) => x.status === 'online' || x.status === 'paused').length;
   const available = snapshot.domains.filter((d) => d.availability === 'available').length;
   const c = snapshot.connection;
   const parts: Line[] = [

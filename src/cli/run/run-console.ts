@@ -45,7 +45,7 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
   const system = project.system;
   const out = ctx.stdout;
   const events: string[] = [];
-  const processes = new Map<string, { pid?: number; exit?: string }>();
+  const processes = new Map<string, ProcessView>();
   const clock = (): string => new Date().toISOString().slice(11, 19);
   const note = (line: string): void => {
     const stamped = `${clock()} ${line}`;
@@ -84,7 +84,10 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
     output(service, line) {
       // A child's runtime already names itself (`chinook <service>: …`); say it once.
       const own = `chinook ${service}: `;
-      note(`${service}: ${line.startsWith(own) ? line.slice(own.length) : line}`);
+      const text = line.startsWith(own) ? line.slice(own.length) : line;
+      const paused = pausedByReport(text);
+      if (paused !== undefined) processes.set(service, { ...processes.get(service), paused });
+      note(`${service}: ${text}`);
     },
     exited(service, description) {
       processes.set(service, { ...processes.get(service), exit: description });
@@ -135,7 +138,7 @@ function noteAvailabilityChanges(system: LoadedProject['system'], observer: Syst
   }
 }
 
-type ProcessView = { pid?: number; exit?: string };
+type ProcessView = { pid?: number; exit?: string; paused?: boolean };
 
 /**
  * What the console shows, at one moment. A process that has ended is `exited` whatever
@@ -154,8 +157,10 @@ export function buildSnapshot(
   const services: ServiceRow[] = run.names.map((name) => {
     const spec = system.services[name]!;
     const proc = processes.get(name);
+    const seen = observer.status(name);
+    // Paused is not on the wire (the status stays online): the service's own report says it.
     const status: ServiceRow['status'] =
-      proc?.exit !== undefined ? 'exited' : connection.state !== 'connected' ? 'unknown' : (observer.status(name) ?? 'starting');
+      proc?.exit !== undefined ? 'exited' : connection.state !== 'connected' ? 'unknown' : seen === 'online' && proc?.paused === true ? 'paused' : (seen ?? 'starting');
     return {
       name,
       status,
@@ -197,6 +202,13 @@ function trackConnection(bus: Bus, note: (line: string) => void): { current(): C
     current: () => (state.state === 'connected' ? state : { ...state, sinceMs: Date.now() - since }),
     dispose,
   };
+}
+
+/** A runtime report line that pauses (`paused: …`) or resumes (`resumed`) a service, or undefined. */
+export function pausedByReport(text: string): boolean | undefined {
+  if (text.startsWith('paused: ')) return true;
+  if (text === 'resumed' || text === 'stopped' || text.startsWith('stopped: ')) return false;
+  return undefined;
 }
 
 /** The URL as shown to people and logs: never with its password. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { beginStop, deliveryModeOf, handlerStarted, hasStarted, isLive, pause, publishRefusal, resume, type Life } from '../../../src/runtime/lifecycle.js';
+import { beginStop, deliveryModeOf, handlerStarted, hasStarted, isLive, pause, publishMode, resume, closing, type Life } from '../../../src/runtime/lifecycle.js';
 
 describe('lifecycle', () => {
   it('goes running → paused → running, keeping whether onStart returned', () => {
@@ -14,11 +14,16 @@ describe('lifecycle', () => {
     expect(deliveryModeOf(life)).toBe('deliver');
   });
 
-  it('allows publishing only once onStart was called, and never while stopping', () => {
-    expect(publishRefusal({ phase: 'waiting' })).toBe('not-started');
-    expect(publishRefusal({ phase: 'paused', handler: 'started' })).toBeUndefined();
+  it('allows publishing once onStart was called, holds it while paused, and allows it in onStop only', () => {
+    expect(publishMode({ phase: 'waiting' })).toBe('not-started');
+    expect(publishMode({ phase: 'running', handler: 'starting' })).toBe('send');
+    expect(publishMode({ phase: 'paused', handler: 'started' })).toBe('hold');
     const stopping = beginStop({ phase: 'running', handler: 'started' }, { type: 'stopped' });
-    expect(stopping).toEqual({ phase: 'stopping', reason: { type: 'stopped' }, wasStarted: true });
+    expect(stopping).toEqual({ phase: 'stopping', reason: { type: 'stopped' }, wasStarted: true, step: 'on-stop' });
+    // onStop may publish a final state; once it returned, nothing but `offline`.
+    expect(publishMode(stopping)).toBe('send');
+    expect(publishMode(closing(stopping))).toBe('stopped');
+    expect(publishMode(beginStop({ phase: 'waiting' }, { type: 'stopped' }))).toBe('stopped');
     expect(hasStarted(stopping)).toBe(true);
     expect(isLive(stopping)).toBe(false);
     expect(deliveryModeOf(stopping)).toBe('discard');

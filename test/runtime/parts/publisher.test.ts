@@ -4,7 +4,7 @@ import { createPublisher } from '../../../src/runtime/publisher.js';
 import { createStore } from '../../../src/runtime/store.js';
 import { createTestSystem } from '../fixtures.js';
 
-async function setup(refusal: () => 'not-started' | 'stopped' | undefined = () => undefined) {
+async function setup(refusal: () => 'send' | 'hold' | 'not-started' | 'stopped' = () => 'send') {
   const system = createTestSystem();
   const store = createStore(system);
   const broker = createMemoryBroker();
@@ -25,6 +25,25 @@ async function setup(refusal: () => 'not-started' | 'stopped' | undefined = () =
 }
 
 describe('publisher', () => {
+  it('paused: holds the latest state of each domain and sends it on release; a stop drops it', async () => {
+    let mode: 'send' | 'hold' = 'hold';
+    const { store, publisher, sent } = await setup(() => mode);
+    await publisher.publish('power', { watts: 1, source: 'grid' });
+    await publisher.publish('power', { watts: 2, source: 'grid' });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(sent).toEqual([]);
+    expect(store.view['power']).toBeUndefined();
+    mode = 'send';
+    await publisher.releaseHeld();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(sent.map((m) => JSON.parse(m.payload.toString()).state.watts)).toEqual([2]);
+    mode = 'hold';
+    await publisher.publish('power', { watts: 3, source: 'grid' });
+    publisher.dropHeld();
+    await publisher.releaseHeld();
+    expect(store.view['power']).toEqual({ watts: 2, source: 'grid' });
+  });
+
   it('stamps (epoch, seq), applies locally at once, and recognises the echo', async () => {
     const { store, publisher, sent, applied } = await setup();
     await publisher.publish('power', { watts: 1, source: 'grid' });
@@ -40,12 +59,12 @@ describe('publisher', () => {
   });
 
   it('refuses a foreign domain, a publish before the start or after the stop, and an invalid state', async () => {
-    let refusal: 'not-started' | 'stopped' | undefined = 'not-started';
+    let refusal: 'send' | 'hold' | 'not-started' | 'stopped' = 'not-started';
     const { publisher, sent } = await setup(() => refusal);
     await expect(publisher.publish('power', { watts: 1, source: 'grid' })).rejects.toMatchObject({ code: 'not-started' });
     await expect(publisher.publish('lighting', { lamps: [] })).rejects.toMatchObject({ code: 'not-owner', message: /owned by lighting-service/ });
     await expect(publisher.publish('garden', {})).rejects.toMatchObject({ code: 'not-owner', message: /not a domain/ });
-    refusal = undefined;
+    refusal = 'send';
     await expect(publisher.publish('power', { watts: -1, source: 'grid' })).rejects.toMatchObject({ name: 'StateInvalidError' });
     refusal = 'stopped';
     await expect(publisher.publish('power', { watts: 1, source: 'grid' })).rejects.toMatchObject({ code: 'stopped' });

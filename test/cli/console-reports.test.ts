@@ -19,3 +19,19 @@ describe('console rejection lines', () => {
     expect(lines.at(-1)).toBe('rejected on p/state/power: not-json: again (1000 since the last report)');
   });
 });
+
+describe('console: paused from the service\'s own report', () => {
+  it('reads paused and resumed lines, and shows paused as ◐', async () => {
+    const { pausedByReport } = await import('../../src/cli/run/run-console.js');
+    const { renderConsole } = await import('../../src/cli/run/render-console.js');
+    expect(pausedByReport('paused: update callbacks and publishes are held until every required dependency is back')).toBe(true);
+    expect(pausedByReport('resumed')).toBe(false);
+    expect(pausedByReport('required dependency "presence" lost (owner presence-service is offline)')).toBeUndefined();
+    const text = renderConsole(
+      { system: 'home', busUrl: 'mqtt://x', services: [{ name: 'lighting-service', status: 'paused', owns: ['lighting'], waitsFor: ['presence'] }], domains: [], events: [], rejected: 0 },
+      { color: false, width: 80 },
+    );
+    expect(text).toContain('lighting-service  ◐ paused');
+    expect(text).toContain('1/1 services online');
+  });
+});
