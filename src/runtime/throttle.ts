@@ -15,12 +15,14 @@ export function createThrottle(task: () => Promise<void>, intervalMs: number): T
       return;
     }
     const current = (busy = { again: false });
-    void task().finally(() => {
+    const next = (): void => {
       setTimeout(() => {
         busy = undefined;
         if (current.again) request();
       }, intervalMs).unref();
-    });
+    };
+    // The task reports its own failures; a rejection here must neither escape nor stop the throttle.
+    task().then(next, next);
   };
   return { request };
 }
