@@ -72,115 +72,126 @@ const REASSERT_INTERVAL_MS = 1_000;
 
 const retainOptions = { retain: true } as const;
 
-export function createPublisher(options: PublisherOptions): Publisher {
-  const { system, service, store, now } = options;
-  const owned = new Map<string, DomainEntry>();
-  const echoes = new Map<DomainEntry, EchoQueue>();
+/** One owned domain, as its owner sees it. */
+interface OwnedDomain {
+  readonly entry: DomainEntry;
+  /** Own payloads whose echo has not come back yet. */
+  readonly echoes: EchoQueue;
+  /** The last seq and payload this instance published; undefined until it has. */
+  last: { seq: number; readonly payload: Buffer } | undefined;
+  /** Paused: the latest state published meanwhile, to go out on resume. */
+  held: { readonly state: unknown } | undefined;
+}
+
+function ownedDomains(system: SystemSpec, service: string, store: Store): Map<string, OwnedDomain> {
+  const owned = new Map<string, OwnedDomain>();
   for (const domain of system.services[service]!.owns) {
     const entry = store.domains.get(domain);
     if (entry === undefined) throw new Error(`service "${service}" owns "${domain}", which is not a domain of the system`);
-    owned.set(domain, entry);
-    echoes.set(entry, createEchoQueue());
+    owned.set(domain, { entry, echoes: createEchoQueue(), last: undefined, held: undefined });
   }
+  return owned;
+}
+
+/** The owned domain to publish, or why not (thrown). */
+function checkPublish(system: SystemSpec, service: string, owned: ReadonlyMap<string, OwnedDomain>, mode: PublishMode, domain: string, state: unknown): OwnedDomain {
+  if (mode === 'stopped') throw new PublishRefusedError(`${service}: cannot publish "${domain}": the service is stopped`, 'stopped');
+  const own = owned.get(domain);
+  if (own === undefined) {
+    const owner = system.domains[domain]?.owner;
+    throw new PublishRefusedError(
+      owner === undefined
+        ? `${service}: cannot publish "${domain}": not a domain of system "${system.system}"`
+        : `${service}: cannot publish "${domain}": it is owned by ${owner}`,
+      'not-owner',
+    );
+  }
+  if (mode === 'not-started') {
+    throw new PublishRefusedError(`${service}: cannot publish "${domain}" before onStart (required dependencies first)`, 'not-started');
+  }
+  if (!own.entry.spec.is(state)) throw new StateInvalidError(domain, own.entry.spec.explain(state));
+  return own;
+}
+
+export function createPublisher(options: PublisherOptions): Publisher {
+  const { system, service, store, now } = options;
+  const owned = ownedDomains(system, service, store);
+  const byEntry = new Map([...owned.values()].map((own) => [own.entry, own] as const));
   const encoder = createEnvelopeEncoder();
   let epoch = 0;
   let published = 0;
-  /** Per owned domain this instance has published: its last seq and payload. */
-  const sent = new Map<DomainEntry, { seq: number; payload: Buffer }>();
   const countPublished = (): void => {
     published++;
   };
 
   /** Not async: one promise per publish (the bus's) instead of three; callers get a rejection, never a throw. */
-  const publishOwn = (entry: DomainEntry, state: unknown): Promise<void> => {
-    const last = sent.get(entry);
+  const publishOwn = (own: OwnedDomain, state: unknown): Promise<void> => {
+    const entry = own.entry;
     // The store holds an envelope of our epoch that we did not publish (an earlier instance
-    // with the same epoch, or a forgery): say `online` first, so receivers take our seq.
-    const contested = last === undefined && entry.epoch === epoch;
-    const floor = contested && entry.seq < SEQ_CEILING ? entry.seq : 0;
-    const seq = Math.max(last?.seq ?? 0, floor) + 1;
+    // with the same epoch, or a forgery): say `online` first, and count on past its seq.
+    const contested = own.last === undefined && entry.epoch === epoch;
+    const seq = Math.max(own.last?.seq ?? 0, contested && entry.seq < SEQ_CEILING ? entry.seq : 0) + 1;
     const time = now();
     const payload = encoder.encode({ domain: entry.name, owner: service, version: entry.spec.version, epoch, seq, time, state });
-    sent.set(entry, { seq, payload });
+    own.last = { seq, payload };
     store.apply(entry, state, epoch, seq, time);
     options.applied(entry);
     // Before publishing: an in-process bus may deliver the echo during the call.
-    if (!options.echoesSuppressed()) echoes.get(entry)!.remember(payload);
+    if (!options.echoesSuppressed()) own.echoes.remember(payload);
     const send = (): Promise<void> => options.bus().publish(entry.spec.topic, payload, retainOptions).then(countPublished);
     return contested ? options.sayOnline().then(send) : send();
   };
 
   const reassert = async (): Promise<void> => {
     await options.sayOnline();
-    for (const entry of sent.keys()) await publishOwn(entry, entry.state);
+    for (const own of owned.values()) if (own.last !== undefined) await publishOwn(own, own.entry.state);
   };
-
   const reasserts = createThrottle(() => reassert().catch(options.onReassertFailed), REASSERT_INTERVAL_MS);
-  /** Paused: the latest state of each domain published meanwhile, to go out on resume. */
-  const held = new Map<DomainEntry, unknown>();
-
-  /** The owned domain to publish, or why not (thrown). */
-  const checkPublish = (domain: string, state: unknown): DomainEntry => {
-    const refused = options.gate();
-    if (refused === 'stopped') throw new PublishRefusedError(`${service}: cannot publish "${domain}": the service is stopped`, 'stopped');
-    const entry = owned.get(domain);
-    if (entry === undefined) {
-      const owner = system.domains[domain]?.owner;
-      throw new PublishRefusedError(
-        owner === undefined
-          ? `${service}: cannot publish "${domain}": not a domain of system "${system.system}"`
-          : `${service}: cannot publish "${domain}": it is owned by ${owner}`,
-        'not-owner',
-      );
-    }
-    if (refused === 'not-started') {
-      throw new PublishRefusedError(`${service}: cannot publish "${domain}" before onStart (required dependencies first)`, 'not-started');
-    }
-    if (!entry.spec.is(state)) throw new StateInvalidError(domain, entry.spec.explain(state));
-    return entry;
-  };
 
   return {
     get epoch() {
       return epoch;
     },
-    owned,
+    owned: new Map([...owned].map(([name, own]) => [name, own.entry] as const)),
     begin(start) {
       epoch = start;
-      for (const entry of owned.values()) entry.ownEpoch = start;
+      for (const own of owned.values()) own.entry.ownEpoch = start;
     },
     publish(domain, state) {
       try {
-        const entry = checkPublish(domain, state);
-        if (options.gate() !== 'hold') return publishOwn(entry, state);
-        held.set(entry, state);
+        const mode = options.gate();
+        const own = checkPublish(system, service, owned, mode, domain, state);
+        if (mode !== 'hold') return publishOwn(own, state);
+        own.held = { state };
         return Promise.resolve();
       } catch (error) {
         return Promise.reject(error);
       }
     },
     async releaseHeld() {
-      const states = [...held];
-      held.clear();
-      for (const [entry, state] of states) await publishOwn(entry, state);
+      for (const own of owned.values()) {
+        const held = own.held;
+        own.held = undefined;
+        if (held !== undefined) await publishOwn(own, held.state);
+      }
     },
     dropHeld() {
-      held.clear();
+      for (const own of owned.values()) own.held = undefined;
     },
     reassert,
     classify(entry, payload) {
-      const last = sent.get(entry);
-      if (last === undefined) return 'receive';
-      if (payload.byteLength <= options.maxPayloadBytes && echoes.get(entry)!.take(payload)) return 'echo';
+      const own = byEntry.get(entry);
+      if (own?.last === undefined) return 'receive';
+      if (payload.byteLength <= options.maxPayloadBytes && own.echoes.take(payload)) return 'echo';
       // The retained copy of our last publish (a resubscribe), or an echo the bounded queue let go.
-      if (last.payload.equals(payload)) return 'echo';
+      if (own.last.payload.equals(payload)) return 'echo';
       // Only while it may publish: not before its start, nor once onStop returned.
       const mode = options.gate();
       if (mode === 'send' || mode === 'hold') reasserts.request();
       return 'foreign';
     },
     noteForeign(entry, foreignEpoch, seq) {
-      const last = sent.get(entry);
+      const last = byEntry.get(entry)?.last;
       if (last !== undefined && foreignEpoch === epoch && seq < SEQ_CEILING && seq > last.seq) last.seq = seq;
     },
     get published() {

@@ -47,20 +47,23 @@ export interface Receiver {
   reject(reason: RejectReason, topic: string, domain: string | undefined, detail: string): void;
 }
 
+/** Count a rejection and report it, rate-limited per (reason, domain or topic). */
+function createRejecter(counters: ReceiverCounters, limiter: ReportLimiter, report: (event: RuntimeLogEvent) => void): Receiver['reject'] {
+  return (reason, topic, domain, detail) => {
+    counters.rejected[reason] = (counters.rejected[reason] ?? 0) + 1;
+    const count = limiter.admit(`${reason}\u0000${domain ?? topic}`);
+    if (count === undefined) return;
+    report(domain === undefined ? { type: 'rejected', reason, topic, detail, count } : { type: 'rejected', reason, topic, domain, detail, count });
+  };
+}
+
 export function createReceiver(options: ReceiverOptions): Receiver {
   const { service, store, maxPayloadBytes, now, limiter, hooks } = options;
   const statePrefix = `${options.prefix}/state/`;
   const statusPrefix = `${options.prefix}/status/`;
   const counters: ReceiverCounters = { received: 0, applied: 0, duplicates: 0, rejected: {} };
 
-  const reject = (reason: RejectReason, topic: string, domain: string | undefined, detail: string): void => {
-    counters.rejected[reason] = (counters.rejected[reason] ?? 0) + 1;
-    const count = limiter.admit(`${reason}\u0000${domain ?? topic}`);
-    if (count === undefined) return;
-    hooks.report(
-      domain === undefined ? { type: 'rejected', reason, topic, detail, count } : { type: 'rejected', reason, topic, domain, detail, count },
-    );
-  };
+  const reject = createRejecter(counters, limiter, hooks.report);
 
   const receiveState = (entry: DomainEntry | undefined, topic: string, domain: string, message: BusMessage): void => {
     const result = decodeEnvelope(message.payload, domain, entry, maxPayloadBytes, message.retained);
