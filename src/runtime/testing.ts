@@ -23,6 +23,7 @@ import type {
 } from './contract.js';
 import { encodeEnvelope, encodeStatus } from './envelope.js';
 import { StateInvalidError } from './errors.js';
+import { formatRuntimeEvent } from './stderr-log.js';
 
 /** A service to start: the generated `create<Service>` factory and the handler to bind. */
 export interface ServiceEntry<T extends ServiceTypes> {
@@ -120,42 +121,32 @@ interface SimulatedOwner {
   crashed: boolean;
 }
 
-/**
- * Starts the given services of `system` on a fresh in-memory broker, after publishing
- * `options.seed`; resolves once all have started (called `onStart`). If one fails to start
- * (e.g. a required dependency that nothing provides), everything is stopped and the
- * runtime's ServiceStartError, naming the missing domains, is thrown.
- */
-export async function startSystemForTest<M extends ServiceTypesMap>(
-  system: SystemSpec,
-  services: { readonly [K in keyof M]: ServiceEntry<M[K]> },
-  options: TestOptions<TestSystemState<M>> = {},
-): Promise<SystemUnderTest<M>> {
-  // Inside, services are handled by name only; their types matter at the call site.
-  const entries = services as unknown as { readonly [name: string]: ServiceEntry<ServiceTypes> };
-  for (const name of Object.keys(entries)) {
-    if (system.services[name] === undefined) {
-      throw new Error(`unknown service "${name}" in system "${system.system}" (services: ${Object.keys(system.services).sort().join(', ')})`);
-    }
-  }
+type Entries = { readonly [name: string]: ServiceEntry<ServiceTypes> };
 
-  const broker = createMemoryBroker();
-  const logs: TestLogEntry[] = [];
-  const running = new Map<string, Running>();
-  const instances: { [name: string]: ServiceInstance<ServiceTypes> } = {};
+/** What the harness's parts share: the system, the private broker, the options, the reports. */
+interface Harness {
+  readonly system: SystemSpec;
+  readonly broker: MemoryBroker;
+  readonly entries: Entries;
+  readonly options: TestOptions<unknown>;
+  readonly logs: TestLogEntry[];
+  /** Every envelope and status published by the harness carries this epoch: earlier than any service started after it. */
+  readonly epoch: number;
+}
+
+async function connectBus(broker: MemoryBroker, clientId: string, will?: { topic: string; payload: Uint8Array }): Promise<Bus> {
+  const bus = createMemoryBus(broker, will === undefined ? { clientId } : { clientId, will });
+  await bus.connect();
+  return bus;
+}
+
+/** Publishing as the owners not under test (simulated, each with its status and will), and raw bytes. */
+function createTestPublisher(h: Harness) {
   const simulated = new Map<string, SimulatedOwner>();
   const seqs = new Map<string, number>();
-  /** Every envelope published by the harness carries this epoch: earlier than any service started after it. */
-  const harnessEpoch = (options.now ?? Date.now)();
   let rawBus: Bus | undefined;
   let rawCount = 0;
-  let stopping: Promise<void> | undefined;
-
-  const connectBus = async (clientId: string, will?: { topic: string; payload: Uint8Array }): Promise<Bus> => {
-    const bus = createMemoryBus(broker, will === undefined ? { clientId } : { clientId, will });
-    await bus.connect();
-    return bus;
-  };
+  const raw = async (): Promise<Bus> => (rawBus ??= await connectBus(h.broker, `test-raw-${rawCount++}`));
 
   const simulatedOwner = async (service: string): Promise<SimulatedOwner> => {
     const existing = simulated.get(service);
@@ -163,10 +154,10 @@ export async function startSystemForTest<M extends ServiceTypesMap>(
       if (existing.crashed) throw new Error(`cannot publish as ${service}: it was crashed in this test`);
       return existing;
     }
-    const topic = system.services[service]?.statusTopic ?? `${system.prefix}/status/${service}`;
-    const status = (s: 'online' | 'offline'): Buffer => encodeStatus({ service, status: s, epoch: harnessEpoch, time: harnessEpoch });
-    const bus = await connectBus(`simulated-${service}`, { topic, payload: status('offline') });
-    const owner: SimulatedOwner = { bus, epoch: harnessEpoch, crashed: false };
+    const topic = h.system.services[service]?.statusTopic ?? `${h.system.prefix}/status/${service}`;
+    const status = (s: 'online' | 'offline'): Buffer => encodeStatus({ service, status: s, epoch: h.epoch, time: h.epoch });
+    const bus = await connectBus(h.broker, `simulated-${service}`, { topic, payload: status('offline') });
+    const owner: SimulatedOwner = { bus, epoch: h.epoch, crashed: false };
     simulated.set(service, owner);
     await bus.publish(topic, status('online'), { retain: true });
     return owner;
@@ -174,48 +165,55 @@ export async function startSystemForTest<M extends ServiceTypesMap>(
 
   /** A valid envelope for `domain`, as its owner would publish it, through `bus`. */
   const publishEnvelope = async (domain: string, state: unknown, via: (owner: string) => Promise<Bus>): Promise<void> => {
-    const spec = system.domains[domain];
+    const spec = h.system.domains[domain];
     if (spec === undefined) {
-      throw new Error(`unknown domain "${domain}" in system "${system.system}" (domains: ${Object.keys(system.domains).sort().join(', ')})`);
+      throw new Error(`unknown domain "${domain}" in system "${h.system.system}" (domains: ${Object.keys(h.system.domains).sort().join(', ')})`);
     }
     if (!spec.is(state)) throw new StateInvalidError(domain, spec.explain(state));
     const seq = (seqs.get(domain) ?? 0) + 1;
     seqs.set(domain, seq);
-    const payload = encodeEnvelope({ domain, owner: spec.owner, version: spec.version, epoch: harnessEpoch, seq, time: Date.now(), state });
+    const payload = encodeEnvelope({ domain, owner: spec.owner, version: spec.version, epoch: h.epoch, seq, time: Date.now(), state });
     const bus = await via(spec.owner);
     await bus.publish(spec.topic, payload, { retain: true });
   };
 
-  const publishRaw = async (topic: string, payload: string | Uint8Array, publishOptions: { readonly retain?: boolean } = {}): Promise<void> => {
-    rawBus ??= await connectBus(`test-raw-${rawCount++}`);
-    await rawBus.publish(topic, typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload, { retain: publishOptions.retain ?? true });
+  return {
+    simulated,
+    raw,
+    /** As the simulated owner (or, for a seed of a domain whose owner is under test, as its earlier instance would have). */
+    publishSeed: (domain: string, state: unknown) =>
+      publishEnvelope(domain, state, async (owner) => (h.entries[owner] !== undefined ? raw() : (await simulatedOwner(owner)).bus)),
+    publish: (domain: string, state: unknown) => publishEnvelope(domain, state, async (owner) => (await simulatedOwner(owner)).bus),
+    publishRaw: async (topic: string, payload: string | Uint8Array, publishOptions: { readonly retain?: boolean } = {}): Promise<void> => {
+      const bus = await raw();
+      await bus.publish(topic, typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload, { retain: publishOptions.retain ?? true });
+    },
+    buses: (): Bus[] => [...[...simulated.values()].map((o) => o.bus), ...(rawBus === undefined ? [] : [rawBus])],
   };
+}
+
+/** The services under test: launched, crashed, restarted, stopped. */
+function createTestServices(h: Harness, publisher: ReturnType<typeof createTestPublisher>) {
+  const running = new Map<string, Running>();
+  const instances: { [name: string]: ServiceInstance<ServiceTypes> } = {};
+  let stopping: Promise<void> | undefined;
 
   const launch = (name: string, handler: ServiceHandler<ServiceTypes>): Running => {
     const record: Running = { instance: undefined as unknown as ServiceInstance<ServiceTypes>, bus: undefined, crashed: false };
     const runOptions: RunOptions = {
-      bus: (busOptions) => (record.bus = createMemoryBus(broker, busOptions)),
-      dependencyTimeoutMs: options.dependencyTimeoutMs ?? DEFAULT_DEPENDENCY_TIMEOUT_MS,
-      onDependencyLost: options.onDependencyLost ?? 'pause',
+      bus: (busOptions) => (record.bus = createMemoryBus(h.broker, busOptions)),
+      dependencyTimeoutMs: h.options.dependencyTimeoutMs ?? DEFAULT_DEPENDENCY_TIMEOUT_MS,
+      onDependencyLost: h.options.onDependencyLost ?? 'pause',
       log: (event) => {
-        logs.push({ service: name, event });
-        options.log?.(name, event);
+        h.logs.push({ service: name, event });
+        h.options.log?.(name, event);
       },
-      ...(options.now === undefined ? {} : { now: options.now }),
+      ...(h.options.now === undefined ? {} : { now: h.options.now }),
     };
-    record.instance = entries[name]!.create(withoutStopAfterCrash(handler, () => record.crashed), runOptions);
+    record.instance = h.entries[name]!.create(withoutStopAfterCrash(handler, () => record.crashed), runOptions);
     running.set(name, record);
     instances[name] = record.instance;
     return record;
-  };
-
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      await Promise.all([...running.values()].map((r) => r.instance.stop()));
-      const buses = [...[...simulated.values()].map((s) => s.bus), ...(rawBus === undefined ? [] : [rawBus])];
-      await Promise.all(buses.map((bus) => bus.close()));
-    })();
-    return stopping;
   };
 
   const crash = async (service: string): Promise<void> => {
@@ -228,7 +226,7 @@ export async function startSystemForTest<M extends ServiceTypesMap>(
       await record.instance.stop();
       return;
     }
-    const owner = simulated.get(service);
+    const owner = publisher.simulated.get(service);
     if (owner !== undefined) {
       owner.crashed = true;
       await owner.bus.close({ abrupt: true });
@@ -238,7 +236,7 @@ export async function startSystemForTest<M extends ServiceTypesMap>(
   };
 
   const restart = async (service: string, handler?: ServiceHandler<ServiceTypes>): Promise<ServiceInstance<ServiceTypes>> => {
-    const entry = entries[service];
+    const entry = h.entries[service];
     const previous = running.get(service);
     if (entry === undefined || previous === undefined) throw new Error(`cannot restart "${service}": it is not one of the services under test`);
     await previous.instance.stop();
@@ -247,6 +245,19 @@ export async function startSystemForTest<M extends ServiceTypesMap>(
     return record.instance;
   };
 
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await Promise.all([...running.values()].map((r) => r.instance.stop()));
+      await Promise.all(publisher.buses().map((bus) => bus.close()));
+    })();
+    return stopping;
+  };
+
+  return { running, instances, launch, crash, restart, stop };
+}
+
+/** `waitFor`: polls a predicate; on timeout, says where every service is and quotes the recent reports. */
+function createWaitFor(h: Harness, running: ReadonlyMap<string, Running>, instances: object) {
   const describeServices = (): string =>
     [...running.entries()]
       .map(([name, r]) => {
@@ -256,17 +267,17 @@ export async function startSystemForTest<M extends ServiceTypesMap>(
       .join('\n');
 
   const describeLogs = (): string => {
-    const notable = logs.filter((l) => l.event.type !== 'lifecycle').slice(-5);
-    return notable.map((l) => `  ${l.service}: ${formatEvent(l.event)}`).join('\n');
+    const notable = h.logs.filter((l) => l.event.type !== 'lifecycle').slice(-5);
+    return notable.map((l) => `  ${l.service}: ${formatRuntimeEvent(l.event, { stack: false })}`).join('\n');
   };
 
-  const waitFor = async (predicate: (services: TestInstances<M>) => boolean, waitOptions: WaitForOptions = {}): Promise<void> => {
+  return async (predicate: (services: never) => boolean, waitOptions: WaitForOptions = {}): Promise<void> => {
     const timeoutMs = waitOptions.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
     for (;;) {
       try {
-        if (predicate(instances as TestInstances<M>)) return;
+        if (predicate(instances as never)) return;
         lastError = undefined;
       } catch (error) {
         lastError = error;
@@ -282,42 +293,59 @@ export async function startSystemForTest<M extends ServiceTypesMap>(
     if (notable !== '') lines.push('recent reports:', notable);
     throw new Error(lines.join('\n'));
   };
+}
+
+/**
+ * Starts the given services of `system` on a fresh in-memory broker, after publishing
+ * `options.seed`; resolves once all have started (called `onStart`). If one fails to start
+ * (e.g. a required dependency that nothing provides), everything is stopped and the
+ * runtime's ServiceStartError, naming the missing domains, is thrown.
+ */
+export async function startSystemForTest<M extends ServiceTypesMap>(
+  system: SystemSpec,
+  services: { readonly [K in keyof M]: ServiceEntry<M[K]> },
+  options: TestOptions<TestSystemState<M>> = {},
+): Promise<SystemUnderTest<M>> {
+  // Inside, services are handled by name only; their types matter at the call site.
+  const entries = services as unknown as Entries;
+  for (const name of Object.keys(entries)) {
+    if (system.services[name] === undefined) {
+      throw new Error(`unknown service "${name}" in system "${system.system}" (services: ${Object.keys(system.services).sort().join(', ')})`);
+    }
+  }
+  const h: Harness = { system, broker: createMemoryBroker(), entries, options: options as TestOptions<unknown>, logs: [], epoch: (options.now ?? Date.now)() };
+  const publisher = createTestPublisher(h);
+  const tested = createTestServices(h, publisher);
 
   // Retained states first, so the services find them on subscribe like a late joiner would.
   const seed = (options.seed ?? {}) as { readonly [domain: string]: unknown };
   try {
-    for (const domain of Object.keys(seed).sort()) {
-      await publishEnvelope(domain, seed[domain], async (owner) => {
-        // An owner under test finds the seed as its earlier instance's retained state.
-        if (entries[owner] !== undefined) return (rawBus ??= await connectBus(`test-raw-${rawCount++}`));
-        return (await simulatedOwner(owner)).bus;
-      });
-    }
-    for (const [name, entry] of Object.entries(entries)) launch(name, entry.handler);
-    const results = await Promise.allSettled([...running.values()].map((r) => r.instance.start()));
+    for (const domain of Object.keys(seed).sort()) await publisher.publishSeed(domain, seed[domain]);
+    for (const [name, entry] of Object.entries(entries)) tested.launch(name, entry.handler);
+    const results = await Promise.allSettled([...tested.running.values()].map((r) => r.instance.start()));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
   } catch (error) {
-    await stop();
+    await tested.stop();
     throw error;
   }
 
   return {
-    services: instances as TestInstances<M>,
-    logs,
-    broker,
+    services: tested.instances as TestInstances<M>,
+    logs: h.logs,
+    broker: h.broker,
     publish: async (domain, state) => {
       const owner = system.domains[domain]?.owner;
       if (owner !== undefined && entries[owner] !== undefined) {
         throw new Error(`cannot publish "${domain}" from the test: its owner ${owner} runs in it (publish from its handler, or use publishRaw)`);
       }
-      await publishEnvelope(domain, state, async (o) => (await simulatedOwner(o)).bus);
+      await publisher.publish(domain, state);
     },
-    publishRaw,
-    crash,
-    restart: restart as SystemUnderTest<M>['restart'],
-    waitFor,
-    stop,
+    publishRaw: publisher.publishRaw,
+    crash: tested.crash,
+    restart: tested.restart as SystemUnderTest<M>['restart'],
+    waitFor: createWaitFor(h, tested.running, tested.instances) as SystemUnderTest<M>['waitFor'],
+    stop: tested.stop,
   };
 }
 
@@ -350,15 +378,4 @@ function withoutStopAfterCrash<T extends ServiceTypes>(handler: ServiceHandler<T
     onStop: (ctx) => (crashed() ? undefined : onStop.call(handler, ctx)),
   } as ServiceHandler<T>;
   return wrapped;
-}
-
-function formatEvent(event: RuntimeLogEvent): string {
-  switch (event.type) {
-    case 'rejected':
-      return `rejected ${event.reason} on ${event.topic}: ${event.detail}`;
-    case 'lifecycle':
-      return event.message;
-    case 'handler-error':
-      return `${event.callback} failed: ${event.error instanceof Error ? event.error.message : String(event.error)}`;
-  }
 }
