@@ -35,3 +35,31 @@ describe('console: paused from the service\'s own report', () => {
     expect(text).toContain('1/1 services online');
   });
 });
+
+describe('console observer: the same ordering as a service', () => {
+  it('after a forged future epoch, the owner\'s online instance rules again; an older offline is not applied', async () => {
+    const { observeSystem } = await import('../../src/cli/run/observe-system.js');
+    const { createMemoryBroker, createMemoryBus, encodeEnvelope, encodeStatus } = await import('../../src/runtime/index.js');
+    const { createTestSystem } = await import('../runtime/fixtures.js');
+    const system = createTestSystem();
+    const broker = createMemoryBroker();
+    const bus = createMemoryBus(broker, { clientId: 'console' });
+    await bus.connect();
+    const observer = await observeSystem(bus, system);
+    const raw = createMemoryBus(broker, { clientId: 'raw' });
+    await raw.connect();
+    const envelope = (epoch: number, seq: number, watts: number): Buffer =>
+      encodeEnvelope({ domain: 'power', owner: 'power-service', version: 1, epoch, seq, time: 0, state: { watts, source: 'grid' } });
+    const status = (s: 'online' | 'offline', epoch: number): Buffer => encodeStatus({ service: 'power-service', status: s, epoch, time: 0 });
+    await raw.publish(`${system.prefix}/status/power-service`, status('online', 100), { retain: true });
+    await raw.publish(`${system.prefix}/state/power`, envelope(100, 1, 1), { retain: true });
+    await raw.publish(`${system.prefix}/state/power`, envelope(9_999_999, 1, 666), { retain: true });
+    await raw.publish(`${system.prefix}/state/power`, envelope(100, 2, 2), { retain: true });
+    await raw.publish(`${system.prefix}/status/power-service`, status('offline', 99), { retain: true });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(observer.domain('power')?.state).toEqual({ watts: 2, source: 'grid' });
+    expect(observer.status('power-service')).toBe('online');
+    await raw.close();
+    await bus.close();
+  });
+});

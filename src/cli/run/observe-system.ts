@@ -1,6 +1,7 @@
 import type { Bus } from '../../bus/bus.js';
 import type { Availability, SystemSpec } from '../../runtime/contract.js';
 import { decodeEnvelope, decodeStatus, type StateEnvelope, type StatusMessage } from '../../runtime/envelope.js';
+import { statusApplies } from '../../runtime/ordering.js';
 
 interface DomainView {
   epoch: number;
@@ -33,17 +34,19 @@ export interface ObserverEvents {
  */
 export async function observeSystem(bus: Bus, system: SystemSpec, events: ObserverEvents = {}): Promise<SystemObserver> {
   const domains = new Map<string, DomainView>();
-  const statuses = new Map<string, { status: 'online' | 'offline'; epoch: number }>();
+  const statuses = new Map<string, { status: 'online' | 'offline'; onlineEpoch: number }>();
   let rejected = 0;
   const statePrefix = `${system.prefix}/state/`;
   const statusPrefix = `${system.prefix}/status/`;
 
-  bus.onMessage(({ topic, payload }) => {
+  bus.onMessage(({ topic, payload, retained }) => {
     if (topic.startsWith(statePrefix)) {
       const name = topic.slice(statePrefix.length);
       const spec = system.domains[name];
       const last = domains.get(name);
-      const result = decodeEnvelope(payload, name, spec && { spec, epoch: last?.epoch ?? -1, seq: last?.seq ?? 0 });
+      // The same ordering as a service (docs/protocol.md "Ordering and recovery"): the owner's online instance rules.
+      const ownerEpoch = spec === undefined ? -1 : (statuses.get(spec.owner)?.onlineEpoch ?? -1);
+      const result = decodeEnvelope(payload, name, spec && { spec, epoch: last?.epoch ?? -1, seq: last?.seq ?? 0, ownerEpoch }, undefined, retained);
       if (!result.ok) {
         rejected++;
         events.rejected?.(topic, result.reason, result.detail);
@@ -60,11 +63,15 @@ export async function observeSystem(bus: Bus, system: SystemSpec, events: Observ
         events.rejected?.(topic, result.reason, result.detail);
         return;
       }
-      // The last status wins, whatever its epoch, as in the runtime: a will that fires late
-      // (an older instance's) is answered by the live instance republishing `online`.
+      // As in the runtime: every `online` applies; an `offline` older than the current online
+      // instance (a late will) does not (and the live instance republishes `online` anyway).
       const { status, epoch } = result.message;
       const last = statuses.get(service);
-      statuses.set(service, { status, epoch });
+      if (!statusApplies(last, status, epoch)) {
+        events.statusReceived?.(result.message);
+        return;
+      }
+      statuses.set(service, { status, onlineEpoch: status === 'online' ? epoch : (last?.onlineEpoch ?? -1) });
       if (last?.status !== status) events.status?.(service, status);
       events.statusReceived?.(result.message);
     }
