@@ -160,6 +160,11 @@ export interface Rejection {
   readonly ok: false;
   readonly reason: RejectReason;
   readonly detail: string;
+  /**
+   * For `stale` only: the well-formed envelope, so that a receiver can keep the one of an
+   * instance whose `online` it may have missed (applied if that `online` arrives later).
+   */
+  readonly envelope?: StateEnvelope;
 }
 
 export type DecodeResult<T = unknown> =
@@ -295,7 +300,8 @@ export function decodeEnvelope<T = unknown>(
   const verdict = orderEnvelope(target, envelope.epoch, envelope.seq, !retained);
   if (verdict === 'duplicate') return { ok: true, envelope, duplicate: true };
   if (verdict === 'stale') {
-    return reject('stale', `(epoch ${envelope.epoch}, seq ${envelope.seq}) is not after the applied (${target.epoch}, ${target.seq}) and not from the owner's online instance`);
+    const detail = `(epoch ${envelope.epoch}, seq ${envelope.seq}) is not after the applied (${target.epoch}, ${target.seq}) and not from the owner's online instance`;
+    return { ok: false, reason: 'stale', detail, envelope };
   }
 
   if (!passesSchema(spec, envelope.state)) return reject('schema-invalid', describeIssues(spec, envelope.state));

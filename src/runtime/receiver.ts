@@ -5,7 +5,7 @@
  */
 import type { BusMessage } from '../bus/bus.js';
 import type { RejectReason, RuntimeLogEvent } from './contract.js';
-import { decodeEnvelope, decodeStatus, type ServiceStatus } from './envelope.js';
+import { decodeEnvelope, decodeStatus, type ServiceStatus, type StateEnvelope } from './envelope.js';
 import type { ReportLimiter } from './report-limiter.js';
 import type { DomainEntry, Store } from './store.js';
 
@@ -68,6 +68,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   const receiveState = (entry: DomainEntry | undefined, topic: string, domain: string, message: BusMessage): void => {
     const result = decodeEnvelope(message.payload, domain, entry, maxPayloadBytes, message.retained);
     if (!result.ok) {
+      if (result.envelope !== undefined && entry !== undefined) keepPending(entry, result.envelope);
       reject(result.reason, topic, domain, result.detail);
       return;
     }
@@ -95,6 +96,23 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     else reject('stale', topic, entry.name, `(epoch ${result.envelope.epoch}, seq ${result.envelope.seq}) was not published by this instance of the owner; it re-asserts its state`);
   };
 
+  /** The latest envelope of an instance other than the applied one (by seq within an instance). */
+  const keepPending = (entry: DomainEntry, envelope: StateEnvelope): void => {
+    if (envelope.epoch === entry.epoch) return;
+    const pending = entry.pending;
+    if (pending === undefined || pending.epoch !== envelope.epoch || envelope.seq > pending.seq) entry.pending = envelope;
+  };
+
+  /** The instance of a pending envelope said `online` (this receiver had missed it): apply it if it is valid. */
+  const applyPending = (entry: DomainEntry): void => {
+    const envelope = entry.pending!;
+    entry.pending = undefined;
+    if (!entry.spec.is(envelope.state)) return;
+    store.apply(entry, envelope.state, envelope.epoch, envelope.seq, now());
+    counters.applied++;
+    hooks.applied(entry);
+  };
+
   const receiveStatus = (topic: string, message: BusMessage): void => {
     const peer = topic.slice(statusPrefix.length);
     const result = decodeStatus(message.payload, peer, maxPayloadBytes);
@@ -104,6 +122,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     }
     const status = result.message;
     const update = store.setPeer(peer, status.status, status.epoch, !message.retained);
+    for (const entry of update.unblocked) applyPending(entry);
     // The own status, applied or not: a forged or late `offline` is answered by saying `online` again.
     if (peer === service) hooks.ownStatus(status.status, status.epoch);
     if (update.applied && update.previous !== status.status) hooks.peerChanged(peer, status.status, update.previous);

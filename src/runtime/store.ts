@@ -4,7 +4,7 @@
  * service its last status. Only the runtime writes it; handlers read it through views.
  */
 import type { Availability, DomainSpec, DomainStatus, SystemSpec } from './contract.js';
-import type { EnvelopeTarget, ServiceStatus } from './envelope.js';
+import type { EnvelopeTarget, ServiceStatus, StateEnvelope } from './envelope.js';
 import { statusApplies } from './ordering.js';
 
 export interface DomainEntry extends EnvelopeTarget {
@@ -23,6 +23,11 @@ export interface DomainEntry extends EnvelopeTarget {
   ownerEpoch: number;
   /** The owner re-asserted itself since the last envelope applied (ordering.ts). */
   reopened: boolean;
+  /**
+   * The latest `stale` envelope of another instance than the applied one: if that instance's
+   * `online` arrives later (this receiver had missed it), it is applied then. Cleared on apply.
+   */
+  pending: StateEnvelope | undefined;
 }
 
 export interface PeerEntry {
@@ -39,6 +44,8 @@ export interface PeerUpdate {
   readonly previous: ServiceStatus | undefined;
   /** False when the status was ignored (an `offline` older than the current `online`). */
   readonly applied: boolean;
+  /** An `online` of an instance other than the one known: the owner's domains whose pending envelope is of that instance. */
+  readonly unblocked: readonly DomainEntry[];
 }
 
 export interface Store {
@@ -69,7 +76,7 @@ export function createStore(system: SystemSpec): Store {
 
   for (const name of Object.keys(system.domains).sort()) {
     const spec = system.domains[name]!;
-    const entry: DomainEntry = { name, spec, state: undefined, epoch: -1, seq: 0, receivedAt: 0, ownEpoch: -1, ownerEpoch: -1, reopened: false };
+    const entry: DomainEntry = { name, spec, state: undefined, epoch: -1, seq: 0, receivedAt: 0, ownEpoch: -1, ownerEpoch: -1, reopened: false, pending: undefined };
     domains.set(name, entry);
     byTopic.set(spec.topic, entry);
     const owned = byOwner.get(spec.owner);
@@ -77,11 +84,15 @@ export function createStore(system: SystemSpec): Store {
     else owned.push(entry);
   }
 
-  const onlineSeen = (service: string, epoch: number, reassert: boolean): void => {
+  /** Mirror the owner's online epoch on its domains; returns those with a pending envelope of that epoch. */
+  const onlineSeen = (service: string, epoch: number, reassert: boolean): DomainEntry[] => {
+    const unblocked: DomainEntry[] = [];
     for (const entry of byOwner.get(service) ?? []) {
       entry.ownerEpoch = epoch;
       if (reassert) entry.reopened = true;
+      if (entry.pending?.epoch === epoch) unblocked.push(entry);
     }
+    return unblocked;
   };
 
   const availabilityOf = (entry: DomainEntry | undefined): Availability => {
@@ -100,21 +111,22 @@ export function createStore(system: SystemSpec): Store {
       entry.seq = seq;
       entry.receivedAt = receivedAt;
       entry.reopened = false;
+      entry.pending = undefined;
       view[entry.name] = state;
     },
     setPeer(service, status, epoch, live = false) {
       const peer = peers.get(service);
-      if (!statusApplies(peer, status, epoch)) return { previous: peer?.status, applied: false };
-      if (status === 'online') onlineSeen(service, epoch, live && peer?.onlineEpoch === epoch);
+      if (!statusApplies(peer, status, epoch)) return { previous: peer?.status, applied: false, unblocked: [] };
+      const unblocked = status === 'online' ? onlineSeen(service, epoch, live && peer?.onlineEpoch === epoch) : [];
       if (peer === undefined) {
         peers.set(service, { status, epoch, onlineEpoch: status === 'online' ? epoch : -1 });
-        return { previous: undefined, applied: true };
+        return { previous: undefined, applied: true, unblocked };
       }
       const previous = peer.status;
       peer.status = status;
       peer.epoch = epoch;
       if (status === 'online') peer.onlineEpoch = epoch;
-      return { previous, applied: true };
+      return { previous, applied: true, unblocked };
     },
     availability(domain) {
       return availabilityOf(domains.get(domain));

@@ -150,6 +150,40 @@ describe('runtime details', () => {
     await restarted.stop();
   });
 
+  it('a lost online of an owner restarted with its clock behind: its state is applied at the refresh, without a new publish', async () => {
+    const broker = createMemoryBroker();
+    const system = createTestSystem();
+    let ahead: ServiceContext<PowerTypes> | undefined;
+    let aheadBus: Bus | undefined;
+    const first = createService<PowerTypes>(system, 'power-service', { onStart: (c) => void (ahead = c) }, {
+      bus: (o) => (aheadBus = createMemoryBus(broker, o)),
+      log: () => {},
+      now: () => Date.now() + 3_600_000,
+    });
+    await first.start();
+    await ahead!.publish('power', { watts: 1, source: 'grid' });
+    let dropOnline = false;
+    const lighting = createService<LightingTypes>(system, 'lighting-service', {}, {
+      bus: (o) => dropping(createMemoryBus(broker, o), (m) => dropOnline && !m.retained && m.topic.endsWith('/status/power-service') && m.payload.includes('"online"')),
+      log: () => {},
+    });
+    await lighting.start();
+    await aheadBus!.close({ abrupt: true });
+    await waitFor(() => lighting.phase() === 'paused', 'paused');
+    dropOnline = true;
+    const restarted = createService<PowerTypes>(system, 'power-service', { onStart: (c) => c.publish('power', { watts: 2, source: 'grid' }) }, {
+      bus: (o) => createMemoryBus(broker, o),
+      log: () => {},
+      statusRefreshMs: 100,
+    });
+    await restarted.start();
+    await waitFor(() => (lighting.counters().rejected.stale ?? 0) === 1, 'its envelope looked stale');
+    dropOnline = false;
+    await waitFor(() => lighting.state.power?.watts === 2 && lighting.phase() === 'running', 'applied at the refresh', 5_000);
+    await lighting.stop();
+    await restarted.stop();
+  });
+
   it('a 10,000-deep JSON array is a counted, rate-limited rejection, not an internal error', async () => {
     const broker = createMemoryBroker();
     const system = createTestSystem();

@@ -45,6 +45,23 @@ describe('receiver', () => {
     expect(reports.map((r) => r.type === 'rejected' && r.reason)).toEqual(['stale', 'not-json']);
   });
 
+  it('keeps the envelope of an instance whose online it missed, and applies it when that online comes', () => {
+    const { store, receiver, send } = setup();
+    const status = (epoch: number): Buffer => encodeStatus({ service: 'power-service', status: 'online', epoch, time: 0 });
+    const at = (epoch: number, seq: number, watts: number): Buffer =>
+      encodeEnvelope({ domain: 'power', owner: 'power-service', version: 1, epoch, seq, time: 0, state: { watts, source: 'grid' } });
+    send('status/power-service', status(200));
+    send('state/power', at(200, 3, 1));
+    // A restarted owner whose clock went back: its online was lost, its envelopes look stale.
+    send('state/power', at(100, 1, 2));
+    send('state/power', at(100, 2, 3));
+    expect(store.view['power']).toEqual({ watts: 1, source: 'grid' });
+    expect(receiver.counters.rejected).toEqual({ stale: 2 });
+    send('status/power-service', status(100));
+    expect(store.view['power']).toEqual({ watts: 3, source: 'grid' });
+    expect(store.status('power')).toMatchObject({ epoch: 100, seq: 2 });
+  });
+
   it('records statuses, tells a change once, and hands the own status back', () => {
     const { store, calls, send } = setup();
     const status = (service: string, s: 'online' | 'offline'): Buffer => encodeStatus({ service, status: s, epoch: 1, time: 0 });
