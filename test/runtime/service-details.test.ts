@@ -120,31 +120,42 @@ describe('runtime lifecycle decisions (docs/protocol.md "Lifecycle")', () => {
   });
 });
 
+/** lighting-service, whose bus loses power-service's live `online` while `drop.online` is set. */
+async function startLightingLosingOnline(broker: ReturnType<typeof createMemoryBroker>, system: ReturnType<typeof createTestSystem>) {
+  const drop = { online: false };
+  const lighting = createService<LightingTypes>(system, 'lighting-service', {}, {
+    bus: (o) => dropping(createMemoryBus(broker, o), (m) => drop.online && !m.retained && m.topic.endsWith('/status/power-service') && m.payload.includes('"online"')),
+    log: () => {},
+  });
+  await lighting.start();
+  return { lighting, drop };
+}
+
+/** A restarted power-service that publishes watts 2 in onStart and says `online` again every 100 ms. */
+async function restartPower(broker: ReturnType<typeof createMemoryBroker>, system: ReturnType<typeof createTestSystem>) {
+  const restarted = createService<PowerTypes>(system, 'power-service', { onStart: (c) => c.publish('power', { watts: 2, source: 'grid' }) }, {
+    bus: (o) => createMemoryBus(broker, o),
+    log: () => {},
+    statusRefreshMs: 100,
+  });
+  await restarted.start();
+  return restarted;
+}
+
 describe('runtime details', () => {
   it('a lost online is repaired: the view of who is online converges without a restart', async () => {
     const broker = createMemoryBroker();
     const system = createTestSystem();
     const power = await startPower(broker, system);
-    let dropOnline = false;
-    const lighting = createService<LightingTypes>(system, 'lighting-service', {}, {
-      bus: (o) => dropping(createMemoryBus(broker, o), (m) => dropOnline && !m.retained && m.topic.endsWith('/status/power-service') && m.payload.includes('"online"')),
-      log: () => {},
-      statusRefreshMs: 100,
-    });
-    await lighting.start();
+    const { lighting, drop } = await startLightingLosingOnline(broker, system);
     await power.bus().close({ abrupt: true });
     await waitFor(() => lighting.phase() === 'paused', 'paused');
-    dropOnline = true;
     // The restarted owner's `online` never reaches lighting, once.
-    const restarted = createService<PowerTypes>(system, 'power-service', { onStart: (c) => c.publish('power', { watts: 2, source: 'grid' }) }, {
-      bus: (o) => createMemoryBus(broker, o),
-      log: () => {},
-      statusRefreshMs: 100,
-    });
-    await restarted.start();
+    drop.online = true;
+    const restarted = await restartPower(broker, system);
     await waitFor(() => lighting.state.power?.watts === 2, 'the new state applied');
     expect(lighting.peers()['power-service']).toBe('offline');
-    dropOnline = false;
+    drop.online = false;
     await waitFor(() => lighting.peers()['power-service'] === 'online' && lighting.phase() === 'running', 'online again by the refresh', 5_000);
     await lighting.stop();
     await restarted.stop();
@@ -162,23 +173,13 @@ describe('runtime details', () => {
     });
     await first.start();
     await ahead!.publish('power', { watts: 1, source: 'grid' });
-    let dropOnline = false;
-    const lighting = createService<LightingTypes>(system, 'lighting-service', {}, {
-      bus: (o) => dropping(createMemoryBus(broker, o), (m) => dropOnline && !m.retained && m.topic.endsWith('/status/power-service') && m.payload.includes('"online"')),
-      log: () => {},
-    });
-    await lighting.start();
+    const { lighting, drop } = await startLightingLosingOnline(broker, system);
     await aheadBus!.close({ abrupt: true });
     await waitFor(() => lighting.phase() === 'paused', 'paused');
-    dropOnline = true;
-    const restarted = createService<PowerTypes>(system, 'power-service', { onStart: (c) => c.publish('power', { watts: 2, source: 'grid' }) }, {
-      bus: (o) => createMemoryBus(broker, o),
-      log: () => {},
-      statusRefreshMs: 100,
-    });
-    await restarted.start();
+    drop.online = true;
+    const restarted = await restartPower(broker, system);
     await waitFor(() => (lighting.counters().rejected.stale ?? 0) === 1, 'its envelope looked stale');
-    dropOnline = false;
+    drop.online = false;
     await waitFor(() => lighting.state.power?.watts === 2 && lighting.phase() === 'running', 'applied at the refresh', 5_000);
     await lighting.stop();
     await restarted.stop();
