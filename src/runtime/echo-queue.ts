@@ -23,8 +23,8 @@ export interface EchoQueueLimits {
 export const DEFAULT_ECHO_LIMITS: EchoQueueLimits = { maxItems: 4_096, maxBytes: 16 * 1024 * 1024 };
 
 export function createEchoQueue(limits: EchoQueueLimits = DEFAULT_ECHO_LIMITS): EchoQueue {
-  /** Consumed slots before `head` are `undefined` until the prefix is cut. */
-  let items: (Buffer | undefined)[] = [];
+  /** Consumed slots before `head` are `undefined` until the prefix is cut. Reused, never reallocated. */
+  const items: (Buffer | undefined)[] = [];
   let head = 0;
   let bytes = 0;
 
@@ -35,11 +35,11 @@ export function createEchoQueue(limits: EchoQueueLimits = DEFAULT_ECHO_LIMITS): 
     }
     head = last + 1;
     if (head === items.length) {
-      items = [];
+      items.length = 0;
       head = 0;
     } else if (head >= 64 && head * 2 >= items.length) {
       // Amortised O(1): the consumed prefix is cut once it is as long as what is left.
-      items = items.slice(head);
+      items.splice(0, head);
       head = 0;
     }
   };
@@ -70,7 +70,7 @@ export function createEchoQueue(limits: EchoQueueLimits = DEFAULT_ECHO_LIMITS): 
       return items.length - head;
     },
     clear() {
-      items = [];
+      items.length = 0;
       head = 0;
       bytes = 0;
     },

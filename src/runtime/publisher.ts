@@ -77,8 +77,8 @@ interface OwnedDomain {
   readonly entry: DomainEntry;
   /** Own payloads whose echo has not come back yet. */
   readonly echoes: EchoQueue;
-  /** The last seq and payload this instance published; undefined until it has. */
-  last: { seq: number; readonly payload: Buffer } | undefined;
+  /** The last seq and payload this instance published; undefined until it has (mutated in place: no allocation per publish). */
+  last: { seq: number; payload: Buffer } | undefined;
   /** Paused: the latest state published meanwhile, to go out on resume. */
   held: { readonly state: unknown } | undefined;
 }
@@ -133,7 +133,11 @@ export function createPublisher(options: PublisherOptions): Publisher {
     const seq = Math.max(own.last?.seq ?? 0, contested && entry.seq < SEQ_CEILING ? entry.seq : 0) + 1;
     const time = now();
     const payload = encoder.encode({ domain: entry.name, owner: service, version: entry.spec.version, epoch, seq, time, state });
-    own.last = { seq, payload };
+    if (own.last === undefined) own.last = { seq, payload };
+    else {
+      own.last.seq = seq;
+      own.last.payload = payload;
+    }
     store.apply(entry, state, epoch, seq, time);
     options.applied(entry);
     // Before publishing: an in-process bus may deliver the echo during the call.
