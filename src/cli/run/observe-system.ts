@@ -67,12 +67,10 @@ export async function observeSystem(bus: Bus, system: SystemSpec, events: Observ
       // instance (a late will) does not (and the live instance republishes `online` anyway).
       const { status, epoch } = result.message;
       const last = statuses.get(service);
-      if (!statusApplies(last, status, epoch)) {
-        events.statusReceived?.(result.message);
-        return;
+      if (statusApplies(last, status, epoch)) {
+        statuses.set(service, { status, onlineEpoch: status === 'online' ? epoch : (last?.onlineEpoch ?? -1) });
+        if (last?.status !== status) events.status?.(service, status);
       }
-      statuses.set(service, { status, onlineEpoch: status === 'online' ? epoch : (last?.onlineEpoch ?? -1) });
-      if (last?.status !== status) events.status?.(service, status);
       events.statusReceived?.(result.message);
     }
   });
