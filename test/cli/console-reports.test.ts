@@ -28,11 +28,11 @@ describe('console: paused from the service\'s own report', () => {
     expect(pausedByReport('resumed')).toBe(false);
     expect(pausedByReport('required dependency "presence" lost (owner presence-service is offline)')).toBeUndefined();
     const text = renderConsole(
-      { system: 'home', busUrl: 'mqtt://x', services: [{ name: 'lighting-service', status: 'paused', owns: ['lighting'], waitsFor: ['presence'] }], domains: [], events: [], rejected: 0 },
+      { system: 'home', busUrl: 'mqtt://x', connection: { state: 'connected' }, services: [{ name: 'lighting-service', status: 'paused', owns: ['lighting'], waitsFor: ['presence'] }, { name: 'x-service', status: 'offline', owns: [], waitsFor: [] }], domains: [], events: [], rejected: 0 },
       { color: false, width: 80 },
     );
     expect(text).toContain('lighting-service  ◐ paused');
-    expect(text).toContain('1/1 services online');
+    expect(text).toContain('1/2 services online');
   });
 });
 
