@@ -95,9 +95,10 @@ export interface ServiceContext<T extends ServiceTypes> {
    * Validates, wraps in an envelope and publishes (retained, QoS 1); resolves when the bus
    * accepted it. Rejects with a StateInvalidError on an invalid state, a PublishRefusedError
    * before `onStart`, after `onStop` returned, or for a domain of another service. While the
-   * service is paused (a required dependency lost) the state is validated and held, and the
-   * promise resolves: the latest held state of each domain goes out when the service resumes
-   * (and is dropped if it stops first); `ctx.state` shows it once sent.
+   * service is paused (a required dependency lost) a publish from `onDependencyLost` or
+   * `onDependencyRegained` goes out at once; any other is validated and held, and the promise
+   * resolves: the latest held state of each domain goes out when the service resumes (and is
+   * dropped if it stops first); `ctx.state` shows it once sent.
    */
   publish<K extends T['owned'] & DomainOf<T>>(domain: K, state: T['state'][K]): Promise<void>;
   status(domain: DomainOf<T>): DomainStatus;

@@ -63,6 +63,8 @@ export interface PublisherOptions {
   readonly maxPayloadBytes: number;
   /** Publish the instance's `online` status. */
   readonly sayOnline: () => Promise<void>;
+  /** Paused, but this publish comes from the handler being told of the loss or regain: it goes out at once. */
+  readonly sendsWhilePaused: () => boolean;
   /** A re-assert failed (the bus is down: the reconnect re-asserts again). */
   readonly onReassertFailed: (error: unknown) => void;
 }
@@ -165,7 +167,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       try {
         const mode = options.gate();
         const own = checkPublish(system, service, owned, mode, domain, state);
-        if (mode !== 'hold') return publishOwn(own, state);
+        if (mode !== 'hold' || options.sendsWhilePaused()) return publishOwn(own, state);
         own.held = { state };
         return Promise.resolve();
       } catch (error) {

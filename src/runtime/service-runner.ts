@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Bus, BusEvent } from '../bus/bus.js';
 import { callHandler, type CallOutcome, type Callback } from './call-handler.js';
 import type { BusFactory, RuntimeLogEvent, ServiceHandler, ServiceTypes, StopReason, SystemSpec } from './contract.js';
+import type { CallbackScope } from './callback-scope.js';
 import type { Delivery } from './delivery.js';
 import { waitForDependencies, type DependencyTracker, type DependencyWait } from './dependency-tracker.js';
 import { ServiceStartError } from './errors.js';
@@ -41,6 +42,8 @@ export interface RunnerParts {
   readonly tracker: DependencyTracker;
   readonly presence: Presence;
   readonly abort: AbortController;
+  /** Which callback runs (the pause rule lets `onDependencyLost`/`Regained` publish at once). */
+  readonly scope: CallbackScope;
   /** The context handed to every callback. */
   readonly ctx: unknown;
   readonly report: (event: RuntimeLogEvent) => void;
@@ -132,7 +135,7 @@ export class ServiceRunner {
   #call(name: 'onStart' | 'onStop' | 'onDependencyLost' | 'onDependencyRegained', ...args: unknown[]): Promise<CallOutcome> {
     const { handler, ctx, report, service } = this.parts;
     const onError = (callback: string, error: unknown): void => report({ type: 'handler-error', service, callback, error });
-    return callHandler(handler, name, handler[name] as Callback | undefined, [...args, ctx], onError);
+    return this.parts.scope.run(name, () => callHandler(handler, name, handler[name] as Callback | undefined, [...args, ctx], onError));
   }
 
   #stoppedEarly(): ServiceStartError {

@@ -29,7 +29,8 @@
  *   the echo from the bus is then an exact duplicate and dropped silently.
  * - `pause`: while a required dependency is lost, update callbacks are held (the store
  *   keeps applying; each held domain is delivered once, with its latest state, on
- *   regain), and so are publishes (the latest per domain goes out on resume);
+ *   regain), and so are publishes (the latest per domain goes out on resume), except
+ *   those made from `onDependencyLost`/`onDependencyRegained` (the handler saying it is degraded);
  *   `onDependencyLost`/`onDependencyRegained` are called.
  * - Update callbacks are not serialised: an async callback is not awaited before the
  *   next one; its rejection is reported as `handler-error`.
@@ -47,6 +48,7 @@ import type {
   SystemSpec,
   SystemStateView,
 } from './contract.js';
+import { createCallbackScope } from './callback-scope.js';
 import { createDelivery, type UpdateCallback } from './delivery.js';
 import { createDependencyTracker } from './dependency-tracker.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './envelope.js';
@@ -100,6 +102,7 @@ export function createService<T extends ServiceTypes>(
   const report = safeLog(options.log ?? createStderrLog(service));
   const store = createStore(system);
   const abort = new AbortController();
+  const scope = createCallbackScope();
   // The parts refer to the runner and the context, which are built last.
   let runner!: ServiceRunner;
   const publisher = createPublisher({
@@ -109,6 +112,10 @@ export function createService<T extends ServiceTypes>(
     applied: (entry) => delivery.notify(entry, true),
     echoesSuppressed: () => runner.bus?.honoursNoLocal === true,
     sayOnline: () => runner.sayOnline(),
+    sendsWhilePaused: () => {
+      const callback = scope.current();
+      return callback === 'onDependencyLost' || callback === 'onDependencyRegained';
+    },
     onReassertFailed: (error) => report({ type: 'lifecycle', service, message: `re-asserting its state failed: ${error instanceof Error ? error.message : String(error)}` }),
   });
   const ctx: ServiceContext<T> = {
@@ -141,7 +148,7 @@ export function createService<T extends ServiceTypes>(
     },
   });
   runner = new ServiceRunner({
-    system, service, now, store, publisher, receiver, delivery, abort, ctx, report,
+    system, service, now, store, publisher, receiver, delivery, abort, scope, ctx, report,
     handler: handler as ServiceHandler<ServiceTypes>,
     bus: options.bus,
     clientId: options.clientId,

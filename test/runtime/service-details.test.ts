@@ -89,20 +89,29 @@ describe('runtime lifecycle decisions (docs/protocol.md "Lifecycle")', () => {
     await rec.close();
   });
 
-  it('paused: publishes are held (the latest goes out on resume), and the report says paused and resumed', async () => {
+  it('paused: publishes are held (the latest goes out on resume) except from onDependencyLost, and the report says paused and resumed', async () => {
     const broker = createMemoryBroker();
     const system = createTestSystem();
     const power = await startPower(broker, system);
     const rec = await record(broker, system.prefix);
     const events: RuntimeLogEvent[] = [];
     let ctx: ServiceContext<LightingTypes> | undefined;
-    const lighting = createService<LightingTypes>(system, 'lighting-service', { onStart: (c) => void (ctx = c) }, {
+    const lighting = createService<LightingTypes>(system, 'lighting-service', {
+      onStart: (c) => void (ctx = c),
+      // The handler told of the loss reports it at once: that publish is not held.
+      onDependencyLost: async (_domain, c) => {
+        await new Promise((r) => setTimeout(r, 1));
+        await c.publish('lighting', { lamps: [] });
+      },
+    }, {
       bus: (o) => createMemoryBus(broker, o),
       log: (e) => events.push(e),
     });
     await lighting.start();
     await power.bus().close({ abrupt: true });
     await waitFor(() => lighting.phase() === 'paused', 'paused');
+    await waitFor(() => rec.messages.some((m) => m.topic.endsWith('/state/lighting')), 'the degraded state sent at once');
+    rec.messages.length = 0;
     await ctx!.publish('lighting', { lamps: [{ id: 'a', on: true }] });
     await ctx!.publish('lighting', { lamps: [{ id: 'b', on: true }] });
     await new Promise((r) => setTimeout(r, 20));

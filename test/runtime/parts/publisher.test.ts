@@ -18,7 +18,7 @@ async function setup(refusal: () => 'send' | 'hold' | 'not-started' | 'stopped' 
   const publisher = createPublisher({
     system, service: 'power-service', store, now: () => 5_000, maxPayloadBytes: 1024,
     bus: () => bus, gate: refusal, applied: (e) => applied.push(e.name), echoesSuppressed: () => false,
-    sayOnline: async () => void onlines.push(1), onReassertFailed: () => {},
+    sayOnline: async () => void onlines.push(1), onReassertFailed: () => {}, sendsWhilePaused: () => false,
   });
   publisher.begin(1_000);
   return { store, publisher, sent, applied, bus, onlines };
