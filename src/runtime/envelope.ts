@@ -268,14 +268,12 @@ function findMalformedField(o: Record<string, unknown>): string | undefined {
  * envelope never costs a validation.
  *
  * `target` is undefined when the topic's domain is not in the system (`unknown-domain`).
- * `retained`: delivered from retained state rather than live (see `orderEnvelope`).
  */
 export function decodeEnvelope<T = unknown>(
   payload: Uint8Array | string,
   topicDomain: string,
   target: EnvelopeTarget | undefined,
   maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES,
-  retained = false,
 ): DecodeResult<T> {
   const parsed = parseChinookObject(payload, maxPayloadBytes);
   if (!parsed.ok) return parsed;
@@ -297,7 +295,7 @@ export function decodeEnvelope<T = unknown>(
     return reject('wrong-version', `version ${envelope.version}, expected ${spec.version}`);
   }
 
-  const verdict = orderEnvelope(target, envelope.epoch, envelope.seq, !retained);
+  const verdict = orderEnvelope(target, envelope.epoch, envelope.seq);
   if (verdict === 'duplicate') return { ok: true, envelope, duplicate: true };
   if (verdict === 'stale') {
     const detail = `(epoch ${envelope.epoch}, seq ${envelope.seq}) is not after the applied (${target.epoch}, ${target.seq}) and not from the owner's online instance`;

@@ -10,9 +10,9 @@
 
 /**
  * No owner ever counts this far (2^52 publishes: 142 years at a million a second). A seq at
- * or above it in the receiver's memory can only come from a forgery (or a corrupt owner), so
- * it is given up when the owner re-asserts itself; below it, the owner skips past any seq
- * seen on its domain instead.
+ * or above it can only come from a forgery (or a corrupt owner): it is never applied, so no
+ * receiver is left holding a seq the owner cannot count past. Below it, the owner skips past
+ * any seq seen on its own domain instead (it re-asserts with the next one).
  */
 export const SEQ_CEILING = 2 ** 52;
 
@@ -25,34 +25,35 @@ export interface OrderingState {
   readonly ownEpoch?: number;
   /** The epoch of the owner's latest `online` status; -1 or absent when none was seen. */
   readonly ownerEpoch?: number;
-  /**
-   * The owner re-asserted itself (a live `online` with the epoch already known): if the
-   * applied seq is at or above SEQ_CEILING, its next live envelope of that epoch is applied
-   * whatever its seq (recovers from a forged seq of 2^53 − 1).
-   */
-  readonly reopened?: boolean;
+  /** The owner's last status applied is `online` (with `ownerEpoch`): its instance is the only authority. */
+  readonly ownerOnline?: boolean;
 }
 
 export type OrderVerdict = 'apply' | 'duplicate' | 'stale';
 
 /**
- * 1. nothing applied yet: apply (a late joiner takes the retained state);
+ * 0. a seq no owner reaches (>= SEQ_CEILING): stale;
+ * 1. nothing applied yet: apply (a late joiner takes the retained state), unless the owner is
+ *    online and the envelope claims a later instance than the online one (a future-epoch
+ *    forgery: kept aside until that instance says `online`);
  * 2. the applied epoch: a higher seq applies, the same seq is a duplicate (as is an older
- *    seq of the receiver's own epoch: its own echo), a lower one is stale — unless the
- *    applied seq is one no owner reaches (>= SEQ_CEILING), the owner re-asserted itself
- *    since (`reopened`), and the envelope is live;
+ *    seq of the receiver's own epoch: its own echo), a lower one is stale;
  * 3. the epoch of the owner's current `online`: apply (a restarted owner, whatever its clock);
- * 4. otherwise, another instance: apply if its epoch is greater (wall-clock order between
- *    instances whose status was not seen), else stale.
+ * 4. any other instance while the owner is online: stale (kept aside: applied if that
+ *    instance's `online` arrives, which this receiver may have missed);
+ * 5. otherwise (owner offline or never seen): apply if its epoch is greater (wall-clock order
+ *    between instances whose status was not seen), else stale.
  */
-export function orderEnvelope(target: OrderingState, epoch: number, seq: number, live: boolean): OrderVerdict {
-  if (target.epoch < 0) return 'apply';
+export function orderEnvelope(target: OrderingState, epoch: number, seq: number): OrderVerdict {
+  if (seq >= SEQ_CEILING) return 'stale';
+  const ownerOnline = target.ownerOnline === true && target.ownerEpoch !== undefined && target.ownerEpoch >= 0;
+  if (target.epoch < 0) return ownerOnline && epoch > target.ownerEpoch! ? 'stale' : 'apply';
   if (epoch === target.epoch) {
     if (seq > target.seq) return 'apply';
-    if (seq === target.seq || epoch === target.ownEpoch) return 'duplicate';
-    return target.seq >= SEQ_CEILING && target.reopened === true && live && epoch === target.ownerEpoch ? 'apply' : 'stale';
+    return seq === target.seq || epoch === target.ownEpoch ? 'duplicate' : 'stale';
   }
   if (epoch === target.ownerEpoch) return 'apply';
+  if (ownerOnline) return 'stale';
   return epoch > target.epoch ? 'apply' : 'stale';
 }
 

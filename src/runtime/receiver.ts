@@ -66,7 +66,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   const reject = createRejecter(counters, limiter, hooks.report);
 
   const receiveState = (entry: DomainEntry | undefined, topic: string, domain: string, message: BusMessage): void => {
-    const result = decodeEnvelope(message.payload, domain, entry, maxPayloadBytes, message.retained);
+    const result = decodeEnvelope(message.payload, domain, entry, maxPayloadBytes);
     if (!result.ok) {
       if (result.envelope !== undefined && entry !== undefined) keepPending(entry, result.envelope);
       reject(result.reason, topic, domain, result.detail);
@@ -86,7 +86,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
 
   /** Something arrived on an owned domain that this instance did not publish: counted, never applied (the owner re-asserts). */
   const receiveForeign = (entry: DomainEntry, topic: string, message: BusMessage): void => {
-    const result = decodeEnvelope(message.payload, entry.name, entry, maxPayloadBytes, message.retained);
+    const result = decodeEnvelope(message.payload, entry.name, entry, maxPayloadBytes);
     if (!result.ok) {
       reject(result.reason, topic, entry.name, result.detail);
       return;
@@ -121,7 +121,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       return;
     }
     const status = result.message;
-    const update = store.setPeer(peer, status.status, status.epoch, !message.retained);
+    const update = store.setPeer(peer, status.status, status.epoch);
     for (const entry of update.unblocked) applyPending(entry);
     // The own status, applied or not: a forged or late `offline` is answered by saying `online` again.
     if (peer === service) hooks.ownStatus(status.status, status.epoch);

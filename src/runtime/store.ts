@@ -21,8 +21,8 @@ export interface DomainEntry extends EnvelopeTarget {
   ownEpoch: number;
   /** Epoch of the owner's latest `online` (mirrored from its PeerEntry for the receive path); -1 until seen. */
   ownerEpoch: number;
-  /** The owner re-asserted itself since the last envelope applied (ordering.ts). */
-  reopened: boolean;
+  /** The owner's last status applied is `online` (ordering.ts: then only its instance's epoch applies). */
+  ownerOnline: boolean;
   /**
    * The latest `stale` envelope of another instance than the applied one: if that instance's
    * `online` arrives later (this receiver had missed it), it is applied then. Cleared on apply.
@@ -59,10 +59,9 @@ export interface Store {
   /** Apply a state already checked (by `decodeEnvelope`, or by the owner's validator before publishing). */
   apply(entry: DomainEntry, state: unknown, epoch: number, seq: number, receivedAt: number): void;
   /**
-   * Record a service's status by the rule of ordering.ts. A live `online` with the epoch
-   * already known re-asserts the owner: its domains accept its next live envelope whatever its seq.
+   * Record a service's status by the rule of ordering.ts, mirrored on the domains it owns.
    */
-  setPeer(service: string, status: ServiceStatus, epoch: number, live?: boolean): PeerUpdate;
+  setPeer(service: string, status: ServiceStatus, epoch: number): PeerUpdate;
   availability(domain: string): Availability;
   status(domain: string): DomainStatus;
 }
@@ -76,7 +75,7 @@ export function createStore(system: SystemSpec): Store {
 
   for (const name of Object.keys(system.domains).sort()) {
     const spec = system.domains[name]!;
-    const entry: DomainEntry = { name, spec, state: undefined, epoch: -1, seq: 0, receivedAt: 0, ownEpoch: -1, ownerEpoch: -1, reopened: false, pending: undefined };
+    const entry: DomainEntry = { name, spec, state: undefined, epoch: -1, seq: 0, receivedAt: 0, ownEpoch: -1, ownerEpoch: -1, ownerOnline: false, pending: undefined };
     domains.set(name, entry);
     byTopic.set(spec.topic, entry);
     const owned = byOwner.get(spec.owner);
@@ -84,12 +83,13 @@ export function createStore(system: SystemSpec): Store {
     else owned.push(entry);
   }
 
-  /** Mirror the owner's online epoch on its domains; returns those with a pending envelope of that epoch. */
-  const onlineSeen = (service: string, epoch: number, reassert: boolean): DomainEntry[] => {
+  /** Mirror the owner's status on its domains; after an `online`, returns those with a pending envelope of its epoch. */
+  const mirrorOwner = (service: string, status: ServiceStatus, epoch: number): DomainEntry[] => {
     const unblocked: DomainEntry[] = [];
     for (const entry of byOwner.get(service) ?? []) {
+      entry.ownerOnline = status === 'online';
+      if (status !== 'online') continue;
       entry.ownerEpoch = epoch;
-      if (reassert) entry.reopened = true;
       if (entry.pending?.epoch === epoch) unblocked.push(entry);
     }
     return unblocked;
@@ -110,14 +110,13 @@ export function createStore(system: SystemSpec): Store {
       entry.epoch = epoch;
       entry.seq = seq;
       entry.receivedAt = receivedAt;
-      entry.reopened = false;
       entry.pending = undefined;
       view[entry.name] = state;
     },
-    setPeer(service, status, epoch, live = false) {
+    setPeer(service, status, epoch) {
       const peer = peers.get(service);
       if (!statusApplies(peer, status, epoch)) return { previous: peer?.status, applied: false, unblocked: [] };
-      const unblocked = status === 'online' ? onlineSeen(service, epoch, live && peer?.onlineEpoch === epoch) : [];
+      const unblocked = mirrorOwner(service, status, epoch);
       if (peer === undefined) {
         peers.set(service, { status, epoch, onlineEpoch: status === 'online' ? epoch : -1 });
         return { previous: undefined, applied: true, unblocked };

@@ -39,14 +39,16 @@ export async function observeSystem(bus: Bus, system: SystemSpec, events: Observ
   const statePrefix = `${system.prefix}/state/`;
   const statusPrefix = `${system.prefix}/status/`;
 
-  bus.onMessage(({ topic, payload, retained }) => {
+  bus.onMessage(({ topic, payload }) => {
     if (topic.startsWith(statePrefix)) {
       const name = topic.slice(statePrefix.length);
       const spec = system.domains[name];
       const last = domains.get(name);
       // The same ordering as a service (docs/protocol.md "Ordering and recovery"): the owner's online instance rules.
-      const ownerEpoch = spec === undefined ? -1 : (statuses.get(spec.owner)?.onlineEpoch ?? -1);
-      const result = decodeEnvelope(payload, name, spec && { spec, epoch: last?.epoch ?? -1, seq: last?.seq ?? 0, ownerEpoch }, undefined, retained);
+      const owner = spec === undefined ? undefined : statuses.get(spec.owner);
+      const ownerEpoch = owner?.onlineEpoch ?? -1;
+      const target = spec && { spec, epoch: last?.epoch ?? -1, seq: last?.seq ?? 0, ownerEpoch, ownerOnline: owner?.status === 'online' };
+      const result = decodeEnvelope(payload, name, target);
       if (!result.ok) {
         rejected++;
         events.rejected?.(topic, result.reason, result.detail);

@@ -4,27 +4,38 @@ import { SEQ_CEILING, orderEnvelope, statusApplies } from '../../../src/runtime/
 describe('ordering of envelopes', () => {
   const held = { epoch: 100, seq: 5, ownerEpoch: 100 };
   it('applies anything first, then a higher seq of the same epoch; equal is a duplicate, lower is stale', () => {
-    expect(orderEnvelope({ epoch: -1, seq: 0 }, 7, 1, true)).toBe('apply');
-    expect(orderEnvelope(held, 100, 6, true)).toBe('apply');
-    expect(orderEnvelope(held, 100, 5, true)).toBe('duplicate');
-    expect(orderEnvelope(held, 100, 4, true)).toBe('stale');
-    expect(orderEnvelope({ ...held, ownEpoch: 100 }, 100, 4, true)).toBe('duplicate');
+    expect(orderEnvelope({ epoch: -1, seq: 0 }, 7, 1)).toBe('apply');
+    expect(orderEnvelope(held, 100, 6)).toBe('apply');
+    expect(orderEnvelope(held, 100, 5)).toBe('duplicate');
+    expect(orderEnvelope(held, 100, 4)).toBe('stale');
+    expect(orderEnvelope({ ...held, ownEpoch: 100 }, 100, 4)).toBe('duplicate');
   });
 
-  it('applies the epoch of the owner\'s current online instance, whatever the clock said', () => {
-    expect(orderEnvelope({ epoch: 900, seq: 5, ownerEpoch: 50 }, 50, 1, true)).toBe('apply');
-    // Another instance, not the online one: wall-clock order between instances.
-    expect(orderEnvelope(held, 200, 1, true)).toBe('apply');
-    expect(orderEnvelope(held, 50, 1, true)).toBe('stale');
-    expect(orderEnvelope({ epoch: 200, seq: 1, ownerEpoch: 100 }, 100, 6, true)).toBe('apply');
+  it("applies the epoch of the owner's current online instance, whatever the clock said", () => {
+    expect(orderEnvelope({ epoch: 900, seq: 5, ownerEpoch: 50, ownerOnline: true }, 50, 1)).toBe('apply');
+    expect(orderEnvelope({ epoch: 200, seq: 1, ownerEpoch: 100, ownerOnline: true }, 100, 6)).toBe('apply');
   });
 
-  it('gives up a seq no owner reaches only after the owner re-asserted itself, and only for a live envelope', () => {
-    const forged = { epoch: 100, seq: Number.MAX_SAFE_INTEGER, ownerEpoch: 100 };
-    expect(orderEnvelope(forged, 100, 6, true)).toBe('stale');
-    expect(orderEnvelope({ ...forged, reopened: true }, 100, 6, true)).toBe('apply');
-    expect(orderEnvelope({ ...forged, reopened: true }, 100, 6, false)).toBe('stale');
-    expect(orderEnvelope({ ...forged, seq: SEQ_CEILING - 1, reopened: true }, 100, 6, true)).toBe('stale');
+  it('while the owner is online, no other instance applies: a future epoch is a forgery (kept aside, not applied)', () => {
+    const online = { ...held, ownerOnline: true };
+    expect(orderEnvelope(online, 200, 1)).toBe('stale');
+    expect(orderEnvelope(online, 50, 1)).toBe('stale');
+    // A late joiner too, once it knows who is online.
+    expect(orderEnvelope({ epoch: -1, seq: 0, ownerEpoch: 100, ownerOnline: true }, 200, 1)).toBe('stale');
+    // An earlier instance's retained state is still the last known state.
+    expect(orderEnvelope({ epoch: -1, seq: 0, ownerEpoch: 100, ownerOnline: true }, 50, 9)).toBe('apply');
+  });
+
+  it('with the owner offline or unknown, instances are ordered by epoch (wall clock)', () => {
+    expect(orderEnvelope(held, 200, 1)).toBe('apply');
+    expect(orderEnvelope(held, 50, 1)).toBe('stale');
+    expect(orderEnvelope({ ...held, ownerOnline: false }, 200, 1)).toBe('apply');
+  });
+
+  it('never applies a seq no owner reaches, so nobody is left holding one', () => {
+    expect(orderEnvelope({ epoch: -1, seq: 0 }, 100, Number.MAX_SAFE_INTEGER)).toBe('stale');
+    expect(orderEnvelope(held, 100, SEQ_CEILING)).toBe('stale');
+    expect(orderEnvelope(held, 100, SEQ_CEILING - 1)).toBe('apply');
   });
 });
 
