@@ -120,8 +120,15 @@ async function startProcess(
   };
 }
 
-/** mosquitto on a free port: anonymous, no persistence, TCP_NODELAY, verbose off. */
-export async function startMosquitto(): Promise<ExternalBroker> {
+export interface MosquittoOptions {
+  /** Keep retained messages across a restart (in a temporary folder). Default false. */
+  readonly persistence?: boolean;
+  /** More configuration lines, e.g. queue limits. */
+  readonly extraConfig?: readonly string[];
+}
+
+/** mosquitto on a free port: anonymous, no persistence (unless asked), TCP_NODELAY, verbose off. */
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<ExternalBroker> {
   const port = await findFreePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'chinook-mosquitto-'));
   const config = path.join(dir, 'mosquitto.conf');
@@ -131,10 +138,11 @@ export async function startMosquitto(): Promise<ExternalBroker> {
       `listener ${port} ${HOST}`,
       'allow_anonymous true',
       'set_tcp_nodelay true',
-      'persistence false',
+      ...(options.persistence ? ['persistence true', `persistence_location ${dir}/`, 'autosave_interval 1'] : ['persistence false']),
       'log_dest stderr',
       'log_type error',
       'log_type warning',
+      ...(options.extraConfig ?? []),
       '',
     ].join('\n'),
   );
