@@ -64,8 +64,9 @@ export async function garbageFlood(bus: ChaosBus, payloads: number, options: Sce
     await startLocals(cluster, count);
     await cluster.waitConverged(allOnline(count), options.timeoutMs);
     const forger = await connectForger(bus.url);
+    const running = Array.from({ length: count }, (_, i) => domainName(i));
     for (let i = 0; i < payloads; i++) {
-      const message = garbageMessage(cluster.spec, i);
+      const message = garbageMessage(cluster.spec, running, i);
       // The last message on each topic is retained: a late joiner meets garbage first.
       await forger.publish(message.topic, message.payload, { retain: i >= payloads - 40 });
     }
