@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureEsmScope, findPackageScope } from '../../src/cli/module-type.js';
-import { loadProject } from '../../src/cli/run/load-project.js';
+import { compileProject } from '../../src/cli/run/load-project.js';
 
 const work = mkdtempSync(join(tmpdir(), 'chinook-module-type-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -40,7 +40,7 @@ describe('ES modules in a CommonJS project', () => {
 
   it('chinook run, with the file missing, says which file to create (exit 1), not ENOENT …?namespace=…', async () => {
     const cjs = project({ type: 'commonjs' });
-    const error = (await loadProject('generated', cjs).then(
+    const error = (await compileProject({ cwd: cjs, out: 'generated', handlers: 'handlers' }).then(
       () => undefined,
       (e: unknown) => e,
     )) as { message: string; detail: string; exitCode: number };

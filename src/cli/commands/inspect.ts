@@ -7,9 +7,9 @@ import { parseCommandArgs } from '../parse-args.js';
 import { loadConfig } from '../config.js';
 import { loadSystemFromDir } from '../load-system.js';
 import { waitForStopSignal } from '../signals.js';
-import { loadProject } from '../run/load-project.js';
+import { compileProject, loadProject } from '../run/load-project.js';
+import { renameSystem } from '../run/run-services.js';
 import { showUrl } from '../run/run-console.js';
-import { renameSystem } from './run.js';
 import { graphFromManifests, graphFromSystem } from '../inspect/system-graph.js';
 import { startInspectServer, type InspectServer } from '../inspect/inspect-server.js';
 import { createObserverBus } from '../inspect/observer-bus.js';
@@ -122,7 +122,7 @@ export const inspectCommand: Command = {
     if (token === undefined && !/^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(host)) {
       throw new UsageError(`--host ${host} serves other machines: give a token (--token-file PATH or $${TOKEN_ENV})`, usage);
     }
-    const project = await loadProject(config.out, ctx.cwd);
+    const project = await loadProject(await compileProject({ cwd: ctx.cwd, out: config.out }), config.out);
     const system = renameSystem(project.system, values.system);
     const graph = await loadGraph(config.manifests, system, ctx.cwd);
     const bus = await connectObserver(url);

@@ -3,14 +3,13 @@ import { CliError, UsageError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
 import { oneOf, parseCommandArgs } from '../parse-args.js';
 import { loadConfig, type ChinookConfig } from '../config.js';
-import { waitForStopSignal } from '../signals.js';
-import { loadHandler, loadProject, type LoadedProject } from '../run/load-project.js';
+import { compileProject, loadProject, type LoadedProject } from '../run/load-project.js';
 import { runConsole } from '../run/run-console.js';
-import { superviseServices } from '../run/supervise.js';
+import { renameSystem, runInProcess, type RunSettings } from '../run/run-services.js';
+import { serviceJobEnv, superviseServices } from '../run/supervise.js';
 import { BusError } from '../../bus/bus.js';
 import { createBus } from '../../bus/create-bus.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../bus/embedded-broker.js';
-import type { RunOptions, ServiceInstance, ServiceTypes, StopReason, SystemSpec } from '../../runtime/contract.js';
 
 const usage = [
   'usage: chinook run [SERVICE…] [options]',
@@ -49,98 +48,6 @@ function parseWhole(flag: string, value: string | undefined, max: number): numbe
   return Number(value);
 }
 
-interface RunSettings {
-  readonly broker: string | undefined;
-  readonly port: number;
-  readonly system: string | undefined;
-  readonly dependencyTimeoutMs: number;
-  readonly onDependencyLost: 'pause' | 'exit';
-  readonly keepaliveSeconds: number;
-}
-
-/** The same system under another name: every topic follows the prefix. */
-export function renameSystem(spec: SystemSpec, system: string | undefined): SystemSpec {
-  if (system === undefined || system === spec.system) return spec;
-  const prefix = `chinook/${system}`;
-  const domains = Object.fromEntries(
-    Object.entries(spec.domains).map(([name, d]) => [name, { ...d, topic: `${prefix}/state/${name}` }]),
-  );
-  const services = Object.fromEntries(
-    Object.entries(spec.services).map(([name, s]) => [name, { ...s, statusTopic: `${prefix}/status/${name}` }]),
-  );
-  return { ...spec, system, prefix, domains, services };
-}
-
-function describeStop(service: string, reason: StopReason): string {
-  switch (reason.type) {
-    case 'stopped':
-      return `${service}: stopped`;
-    case 'dependency-timeout':
-      return `${service}: required dependencies never became available: ${reason.missing.join(', ')}`;
-    case 'dependency-lost':
-      return `${service}: required dependency \`${reason.domain}\` was lost (on-dependency-lost: exit)`;
-    case 'bus-unreachable':
-      return `${service}: the bus is unreachable: ${reason.message}`;
-    case 'start-failed':
-      return `${service}: onStart failed: ${reason.message}`;
-  }
-}
-
-/**
- * The generated code imports its own copy of the runtime (tsx loads it apart from the CLI's),
- * so the runtime's errors are recognised by name: `instanceof` fails across the two copies.
- */
-function isServiceStartError(error: unknown): error is Error {
-  return error instanceof Error && error.name === 'ServiceStartError';
-}
-
-function busFactory(url: string, settings: RunSettings): RunOptions['bus'] {
-  return (busOptions) => createBus(url, { ...busOptions, keepaliveSeconds: settings.keepaliveSeconds });
-}
-
-/** Runs services in this process until a stop signal, or until one of them ends on its own. */
-async function runInProcess(
-  project: LoadedProject,
-  names: readonly string[],
-  url: string,
-  settings: RunSettings,
-  ctx: RunContext,
-): Promise<ExitCode> {
-  const instances: ServiceInstance<ServiceTypes>[] = [];
-  for (const name of names) {
-    const handler = await loadHandler(ctx.handlers, name, ctx.cwd);
-    instances.push(
-      project.services[name]!.create(handler as never, {
-        bus: busFactory(url, settings),
-        dependencyTimeoutMs: settings.dependencyTimeoutMs,
-        onDependencyLost: settings.onDependencyLost,
-      }),
-    );
-  }
-  const signal = waitForStopSignal();
-  try {
-    const started = Promise.all(instances.map((i) => i.start()));
-    const first = await Promise.race([started.then(() => 'started' as const), signal.promise.then(() => 'signal' as const)]);
-    if (first === 'signal') {
-      await Promise.all(instances.map((i) => i.stop()));
-      return ExitCode.ok;
-    }
-    const ended = await Promise.race([
-      signal.promise.then(() => undefined),
-      ...instances.map((i) => i.done.then((reason) => ({ name: i.name, reason }))),
-    ]);
-    await Promise.all(instances.map((i) => i.stop()));
-    if (ended === undefined || ended.reason.type === 'stopped') return ExitCode.ok;
-    throw new CliError(describeStop(ended.name, ended.reason), ExitCode.failure);
-  } catch (error) {
-    await Promise.all(instances.map((i) => i.stop().catch(() => undefined)));
-    if (isServiceStartError(error)) throw new CliError(error.message, ExitCode.failure);
-    throw error;
-  } finally {
-    signal.dispose();
-  }
-}
-
 interface RunContext extends CliContext {
   readonly handlers: string;
 }
@@ -167,7 +74,8 @@ export const runCommand: Command = {
       throw new UsageError('--port is for the embedded broker; it cannot go with --broker', usage);
     }
     const ctx: RunContext = { ...baseCtx, handlers: config.handlers };
-    const loaded = await loadProject(config.out, ctx.cwd);
+    const compiled = await compileProject({ cwd: ctx.cwd, out: config.out, handlers: config.handlers });
+    const loaded = await loadProject(compiled, config.out);
     const project: LoadedProject = { ...loaded, system: renameSystem(loaded.system, settings.system) };
     const known = Object.keys(project.system.services).sort();
     for (const name of positionals) {
@@ -196,18 +104,14 @@ export const runCommand: Command = {
     }
     try {
       const single = names.length === 1 && broker === undefined;
-      if (single || values['in-process']) return await runInProcess(project, names, url, settings, ctx);
-      // The URL goes to the children through the environment: it may hold a password, and
-      // command lines are visible to every user of the machine (`ps`).
-      const childArgs = ['--timeout', String(settings.dependencyTimeoutMs), '--on-dependency-lost', settings.onDependencyLost, '--keepalive', String(settings.keepaliveSeconds)];
-      if (settings.system !== undefined) childArgs.push('--system', settings.system);
+      if (single || values['in-process']) return await runInProcess({ project, compiled, handlers: ctx.handlers, names, url, settings });
       return await runConsole({
         project,
         names,
         url,
         live: !values['no-console'] && Boolean((ctx.stdout as { isTTY?: boolean }).isTTY),
         ctx,
-        start: (events) => superviseServices(names, childArgs, { CHINOOK_BROKER: url }, ctx.cwd, events),
+        start: (events) => superviseServices(names, (service) => serviceJobEnv({ service, url, compiled, handlers: ctx.handlers, out: config.out, settings }), ctx.cwd, events),
       });
     } finally {
       await broker?.close();
