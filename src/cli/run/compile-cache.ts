@@ -30,8 +30,12 @@ export interface CompileRequest {
   readonly entries: readonly string[];
 }
 
-/** Where each entry's compiled module is (a file URL), by the entry's absolute source path. */
-export type CompiledEntries = ReadonlyMap<string, string>;
+export interface CompiledEntries {
+  /** Where each entry's compiled module is (a file URL), by the entry's absolute source path. */
+  readonly modules: ReadonlyMap<string, string>;
+  /** True when the build was found in the cache (nothing was compiled). */
+  readonly fromCache: boolean;
+}
 
 /** A compile error in the user's code, with where it is (relative to the project). */
 export class CompileError extends Error {
@@ -188,6 +192,7 @@ export async function compileEntries(request: CompileRequest): Promise<CompiledE
   const key = sha256(JSON.stringify({ entries, version: chinookVersion(), runtime: runtimeUrl(), node: process.versions.node })).slice(0, 24);
   const manifestFile = join(folder, `${key}.json`);
   let manifest = await readHit(cwd, manifestFile);
+  const fromCache = manifest !== undefined;
   if (manifest === undefined) {
     await mkdir(folder, { recursive: true });
     manifest = await build({ cwd, entries }, folder);
@@ -195,10 +200,10 @@ export async function compileEntries(request: CompileRequest): Promise<CompiledE
     await writeFile(temporary, JSON.stringify(manifest, null, 2));
     await rename(temporary, manifestFile);
   }
-  const compiled = new Map<string, string>();
+  const modules = new Map<string, string>();
   for (const entry of entries) {
     const output = manifest.outputs[entry];
-    if (output !== undefined) compiled.set(resolve(cwd, entry), pathToFileURL(join(folder, manifest.build, output)).href);
+    if (output !== undefined) modules.set(resolve(cwd, entry), pathToFileURL(join(folder, manifest.build, output)).href);
   }
-  return compiled;
+  return { modules, fromCache };
 }
