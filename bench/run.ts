@@ -3,13 +3,15 @@
  *
  * Runs every scenario of issue 6, raw baseline and Chinook side by side in the same run,
  * prints a table, writes <out>/results.json and <out>/results.md, and (full runs writing to
- * bench/) pastes the table into docs/performance.md.
+ * bench/) pastes the table into docs/performance.md. <out> defaults to bench/ for a full run
+ * (every scenario, default rounds) and to a fresh temp folder otherwise (--quick, --only,
+ * --rounds), so a quick run never touches the repository.
  *
  * Exit code: 0 when every scenario ran (slow is never a failure); 1 when a scenario could
  * not run, or when a broker binary is missing under CI=true.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,16 +24,19 @@ import { benchLateJoin } from './late-join.js';
 import { benchFanOut } from './fan-out.js';
 import { benchCrash } from './crash.js';
 import { benchMemory } from './memory.js';
+import { benchStartup } from './startup.js';
+import { benchScale } from './scale.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repoDir = path.dirname(benchDir);
 
-export const scenarioNames = ['update', 'late-join', 'fan-out', 'crash', 'memory', 'toolchain', 'codegen'] as const;
+export const scenarioNames = ['startup', 'update', 'late-join', 'fan-out', 'scale', 'crash', 'memory', 'toolchain', 'codegen'] as const;
 type ScenarioName = (typeof scenarioNames)[number];
 
 interface Args {
   quick: boolean;
-  out: string;
+  /** Default: bench/ for a full run; a fresh temp folder for a quick one (it never touches the repository). */
+  out: string | undefined;
   only: Set<ScenarioName>;
   rounds: number | undefined;
   brokers: BrokerKind[];
@@ -41,7 +46,7 @@ interface Args {
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = {
     quick: false,
-    out: benchDir,
+    out: undefined,
     only: new Set(scenarioNames),
     rounds: undefined,
     brokers: ['mosquitto', 'aedes', 'redis'],
@@ -136,7 +141,7 @@ async function main(): Promise<number> {
 
   // Brokers: a missing binary is skipped loudly (and fails under CI, where .ci/run installs them).
   const brokers: RunningBroker[] = [];
-  const needsBrokers = ['update', 'late-join', 'fan-out', 'crash', 'memory'].some((s) => args.only.has(s as ScenarioName));
+  const needsBrokers = ['update', 'late-join', 'fan-out', 'scale', 'crash', 'memory'].some((s) => args.only.has(s as ScenarioName));
   if (needsBrokers) {
     for (const kind of args.brokers) {
       if (!isBrokerInstalled(kind)) {
@@ -169,6 +174,8 @@ async function main(): Promise<number> {
     'fan-out': () => benchFanOut(ctx),
     crash: () => benchCrash(ctx),
     memory: () => benchMemory(ctx),
+    startup: () => benchStartup(ctx),
+    scale: () => benchScale(ctx),
     toolchain: async () => {
       const got = await runExternalBench('toolchain.ts', 'benchToolchain', args.quick);
       if (!got) throw new Error('bench/toolchain.ts (benchToolchain) does not exist yet');
@@ -207,20 +214,23 @@ async function main(): Promise<number> {
   };
   const results: BenchResults = { machine, rows, skipped };
 
-  mkdirSync(args.out, { recursive: true });
-  writeFileSync(path.join(args.out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  // Only a full run (every scenario, default rounds) replaces bench/results.md; any other writes to a temp folder.
+  const full = !args.quick && args.rounds === undefined && args.only.size === scenarioNames.length;
+  const out = args.out ?? (full ? benchDir : mkdtempSync(path.join(os.tmpdir(), 'chinook-bench-')));
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const markdown = renderMarkdown(results);
-  writeFileSync(path.join(args.out, 'results.md'), `# Benchmark results\n\n${markdown}`);
-  if (args.docs && !args.quick && args.out === benchDir && args.only.size === scenarioNames.length) pasteIntoDocs(markdown);
+  writeFileSync(path.join(out, 'results.md'), `# Benchmark results\n\n${markdown}`);
+  if (args.docs && full && out === benchDir) pasteIntoDocs(markdown);
 
   process.stdout.write(`\n${renderTable(results)}\n\n`);
-  process.stdout.write(`results: ${path.join(args.out, 'results.json')}, ${path.join(args.out, 'results.md')}\n`);
+  process.stdout.write(`results: ${path.join(out, 'results.json')}, ${path.join(out, 'results.md')}\n`);
   if (failed) process.stdout.write('bench: some scenarios could not run (see SKIPPED/FAILED above)\n');
   return failed ? 1 : 0;
 }
 
 // A hard bound on the whole run, so CI never hangs on a wedged broker or child.
-const watchdogMs = process.argv.includes('--quick') ? 240_000 : 600_000;
+const watchdogMs = process.argv.includes('--quick') ? 240_000 : 1_500_000;
 const watchdog = setTimeout(() => {
   process.stderr.write(`bench: the run exceeded ${watchdogMs / 1000} s; stopping\n`);
   void cleanUpEverything(2_000).finally(() => process.exit(1));

@@ -2,14 +2,18 @@
  * Result rows and their renderings: a fixed-width table for the terminal, markdown for
  * bench/results.md and docs/performance.md, and JSON for bench/results.json.
  */
-import { roundForDisplay } from './stats.js';
+import { median, roundForDisplay } from './stats.js';
 
 /** The row shape shared with bench/toolchain.ts and bench/codegen.ts. */
 export interface BenchRow {
   readonly name: string;
   readonly value: number;
   readonly unit: string;
-  readonly baseline?: { readonly name: string; readonly value: number };
+  /** min and max over the rounds (value is their median). */
+  readonly range?: readonly [number, number];
+  readonly baseline?: { readonly name: string; readonly value: number; readonly range?: readonly [number, number] };
+  /** Process CPU time (user + system) per update, µs, median over rounds: Chinook and its baseline. */
+  readonly cpuPerUpdate?: { readonly value: number; readonly baseline: number };
   /** value / baseline.value */
   readonly ratio?: number;
   /** Optional extras (runtime scenarios set them). */
@@ -46,27 +50,43 @@ export interface BenchResults {
   readonly skipped: readonly SkippedScenario[];
 }
 
+/** The median of each side's rounds, with min–max: spread into compareRow. */
+export function spreadOf(
+  values: readonly number[],
+  baselines: readonly number[],
+): { value: number; range: [number, number]; baseline: number; baselineRange: [number, number] } {
+  const range = (v: readonly number[]): [number, number] => [Math.min(...v), Math.max(...v)];
+  return { value: median(values), range: range(values), baseline: median(baselines), baselineRange: range(baselines) };
+}
+
 /** Makes a row with its baseline and ratio (value / baseline). */
 export function compareRow(options: {
   scenario: string;
   name: string;
   unit: string;
   value: number;
+  range?: readonly [number, number];
   baselineName: string;
   baseline: number;
+  baselineRange?: readonly [number, number];
   better: 'higher' | 'lower';
   /** The ratio must be ≥ (better: higher) or ≤ (lower) this to meet the target. */
   targetRatio?: number;
+  /** The value itself must be ≤ this (in the row's unit) to meet the target. */
+  targetMax?: number;
+  cpuPerUpdate?: { readonly value: number; readonly baseline: number };
   note?: string;
 }): BenchRow {
   const ratio = options.baseline === 0 ? Number.NaN : options.value / options.baseline;
   const target = options.targetRatio;
+  const max = options.targetMax;
   return {
     scenario: options.scenario,
     name: options.name,
     value: options.value,
     unit: options.unit,
-    baseline: { name: options.baselineName, value: options.baseline },
+    ...(options.range ? { range: options.range } : {}),
+    baseline: { name: options.baselineName, value: options.baseline, ...(options.baselineRange ? { range: options.baselineRange } : {}) },
     ratio,
     better: options.better,
     ...(target !== undefined
@@ -75,6 +95,8 @@ export function compareRow(options: {
           met: options.better === 'higher' ? ratio >= target : ratio <= target,
         }
       : {}),
+    ...(max !== undefined ? { target: `≤ ${max} ${options.unit}`, met: options.value <= max } : {}),
+    ...(options.cpuPerUpdate ? { cpuPerUpdate: options.cpuPerUpdate } : {}),
     ...(options.note !== undefined ? { note: options.note } : {}),
   };
 }
@@ -95,16 +117,22 @@ function formatTarget(row: BenchRow): string {
   return `${row.target} ${row.met ? 'met' : 'MISSED'}`;
 }
 
-const headers = ['benchmark', 'value', 'unit', 'baseline', 'baseline value', 'ratio', 'target'] as const;
+const headers = ['benchmark', 'value (min–max)', 'unit', 'baseline', 'baseline value (min–max)', 'ratio', 'CPU µs/update (baseline)', 'target'] as const;
+
+function withRange(value: number | undefined, range: readonly [number, number] | undefined): string {
+  const shown = formatNumber(value);
+  return range ? `${shown} (${formatNumber(range[0])}–${formatNumber(range[1])})` : shown;
+}
 
 function cells(row: BenchRow): string[] {
   return [
     row.name,
-    formatNumber(row.value),
+    withRange(row.value, row.range),
     row.unit,
     row.baseline?.name ?? '',
-    formatNumber(row.baseline?.value),
+    withRange(row.baseline?.value, row.baseline?.range),
     formatRatio(row),
+    row.cpuPerUpdate ? `${formatNumber(row.cpuPerUpdate.value)} (${formatNumber(row.cpuPerUpdate.baseline)})` : '',
     formatTarget(row),
   ];
 }
@@ -113,7 +141,7 @@ export function renderTable(results: BenchResults): string {
   const body = results.rows.map(cells);
   const widths = headers.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const line = (r: readonly string[]): string =>
-    r.map((c, i) => (i === 1 || i === 4 || i === 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    r.map((c, i) => (i === 1 || i === 4 || i === 5 || i === 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const out = [line(headers), widths.map((w) => '-'.repeat(w)).join('  ')];
   let scenario: string | undefined;
   for (const [i, row] of results.rows.entries()) {
@@ -130,7 +158,7 @@ function escapeCell(text: string): string {
 }
 
 export function renderMarkdownTable(results: BenchResults): string {
-  const out = [`| ${headers.join(' | ')} |`, `|${headers.map((_, i) => (i === 1 || i === 4 || i === 5 ? '---:' : '---')).join('|')}|`];
+  const out = [`| ${headers.join(' | ')} |`, `|${headers.map((_, i) => (i === 1 || i === 4 || i === 5 || i === 6 ? '---:' : '---')).join('|')}|`];
   for (const row of results.rows) out.push(`| ${cells(row).map(escapeCell).join(' | ')} |`);
   return out.join('\n');
 }
@@ -143,7 +171,7 @@ export function renderMachine(machine: MachineFacts): string {
     `- date: ${machine.date}${machine.quick ? ' (quick run: tiny sizes, figures only prove it runs)' : ''}`,
     `- machine: ${machine.nproc} cores (\`nproc\`), ${machine.cpu}, ${machine.platform}`,
     `- node ${machine.node}; brokers: ${brokers || 'none'}`,
-    `- rounds per figure: ${machine.rounds} (median; raw and Chinook rounds interleaved)`,
+    `- rounds per figure: ${machine.rounds} unless a note says otherwise (median, min–max in brackets; raw and Chinook rounds interleaved)`,
     ...(machine.durationSeconds !== undefined ? [`- whole run: ${Math.round(machine.durationSeconds)} s`] : []),
   ].join('\n');
 }

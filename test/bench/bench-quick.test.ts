@@ -51,7 +51,17 @@ describe('npm run bench -- --quick', () => {
       expect(results.rows.filter((r) => r.scenario === `update/${kind}`)).toHaveLength(4);
       expect(results.rows.filter((r) => r.scenario?.startsWith(`crash/${kind}/`))).toHaveLength(2);
     }
-    for (const scenario of ['memory', 'toolchain', 'codegen']) expect(scenarios.has(scenario), scenario).toBe(true);
+    for (const scenario of ['memory', 'toolchain', 'codegen', 'startup']) expect(scenarios.has(scenario), scenario).toBe(true);
+    expect([...scenarios].some((s) => s?.startsWith('scale/')), 'N services × 20/s').toBe(true);
+    // Start-up and memory per service, each beside its bare node + mqtt.js baseline, with min–max.
+    const startup = results.rows.filter((r) => r.scenario === 'startup');
+    expect(startup.map((r) => r.name)).toEqual([
+      expect.stringContaining('`chinook run` (npm start) → all 5 reference services online'),
+      expect.stringContaining('`chinook run --in-process` → all 5'),
+      expect.stringContaining('resident memory per service process'),
+      expect.stringContaining('resident memory per service, `chinook run --in-process`'),
+    ]);
+    for (const row of startup) expect(row.range, row.name).toHaveLength(2);
 
     // The runtime scenarios report every figure against its baseline from the same run.
     for (const row of results.rows.filter((r) => r.scenario !== 'toolchain' && r.scenario !== 'codegen')) {
@@ -60,5 +70,10 @@ describe('npm run bench -- --quick', () => {
       expect(Number.isFinite(row.ratio), row.name).toBe(true);
     }
     expect(run.stdout).toContain('ratio');
+    // Throughput rows carry process CPU time per update, typed and raw.
+    for (const row of results.rows.filter((r) => r.name.startsWith('update throughput'))) {
+      expect(row.cpuPerUpdate?.value, row.name).toBeGreaterThan(0);
+      expect(row.cpuPerUpdate?.baseline, row.name).toBeGreaterThan(0);
+    }
   });
 });
