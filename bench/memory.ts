@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brokerLabel, type BenchContext } from './lib/context.js';
 import { trackChild, withTimeout } from './lib/processes.js';
-import { compareRow } from './lib/report.js';
+import { compareRow, spreadOf } from './lib/report.js';
 import { median } from './lib/stats.js';
 import { seedWideSystem, type SeededSystem } from './lib/seed.js';
 
@@ -61,17 +61,14 @@ export async function benchMemory(ctx: BenchContext): Promise<void> {
     raw.push(await measureInChild('raw', broker.url, system, count, warmup));
     typed.push(await measureInChild('chinook', broker.url, system, count, warmup));
   }
-  const typedHeap = median(typed.map((r) => r.heapBytes));
-  const rawHeap = median(raw.map((r) => r.heapBytes));
   const kib = (bytes: number): number => bytes / 1024;
   ctx.add(
     compareRow({
       scenario,
       name: `memory: local state of ${count} domains (heap + external)`,
       unit: 'KiB',
-      value: kib(typedHeap),
+      ...spreadOf(typed.map((r) => kib(r.heapBytes)), raw.map((r) => kib(r.heapBytes))),
       baselineName: 'raw: JSON.parse\'d states in a Map',
-      baseline: kib(rawHeap),
       better: 'lower',
       note: `RSS growth: Chinook ${Math.round(kib(median(typed.map((r) => r.rssBytes))))} KiB, raw ${Math.round(kib(median(raw.map((r) => r.rssBytes))))} KiB (RSS is coarse: allocator pages)`,
     }),
@@ -79,7 +76,7 @@ export async function benchMemory(ctx: BenchContext): Promise<void> {
       scenario,
       name: `memory: local state of ${count} domains vs its JSON`,
       unit: 'KiB',
-      value: kib(typedHeap),
+      ...spreadOf(typed.map((r) => kib(r.heapBytes)), [kib(seeded.stateBytes)]),
       baselineName: 'bytes of the states\' JSON',
       baseline: kib(seeded.stateBytes),
       better: 'lower',

@@ -36,7 +36,7 @@ interface Fleet {
   close(): Promise<void>;
 }
 
-async function openRawFleet(broker: RunningBroker, size: number): Promise<Fleet> {
+export async function openRawFleet(broker: RunningBroker, size: number): Promise<Fleet> {
   const id = uniqueId('rawscale');
   const received = new Array<number>(size).fill(0);
   const clients = await Promise.all(Array.from({ length: size }, (_, i) => connectRawClient(broker.url, { clientId: `${id}-${i}` })));
@@ -61,7 +61,7 @@ async function openRawFleet(broker: RunningBroker, size: number): Promise<Fleet>
   };
 }
 
-async function openChinookFleet(broker: RunningBroker, size: number): Promise<Fleet> {
+export async function openChinookFleet(broker: RunningBroker, size: number): Promise<Fleet> {
   const names = Array.from({ length: size }, (_, i) => `svc-${String(i).padStart(2, '0')}`);
   const domainOf = (name: string): string => `d-${name}`;
   // Optional dependencies on every other domain: each service gets an onUpdate for every update, which is what is counted.
@@ -167,7 +167,7 @@ interface ScalePlan {
   readonly sliceMs: number;
 }
 
-async function runAt(open: (n: number) => Promise<Fleet>, size: number, windowMs: number, sliceMs: number): Promise<StepResult> {
+export async function runAt(open: (n: number) => Promise<Fleet>, size: number, windowMs: number, sliceMs: number): Promise<StepResult> {
   const fleet = await open(size);
   try {
     await delay(200);

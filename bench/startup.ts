@@ -84,17 +84,20 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await withTimeout(exited, 10_000, 'chinook run to stop').catch(() => child.kill('SIGKILL'));
 }
 
-/** `chinook run` (embedded broker on a known port, so the watcher can join it); `inProcess` adds --in-process. */
-async function chinookRound(inProcess: boolean): Promise<Round> {
+/**
+ * `chinook run` (embedded broker on a known port, so the watcher can join it); `inProcess` adds
+ * --in-process. `dir`: the checkout to run (another one compares before and after a change).
+ */
+export async function chinookRound(inProcess: boolean, dir = repoDir): Promise<Round> {
   const port = await findFreePort();
   const url = `mqtt://127.0.0.1:${port}`;
   const t0 = nowMs();
   const args = ['bin/chinook.js', 'run', '--port', String(port), '--no-console', ...(inProcess ? ['--in-process'] : [])];
   // Output is dropped: a failure shows as a timeout naming what never came online.
-  const child = trackChild(spawn(process.execPath, args, { cwd: repoDir, stdio: 'ignore' }));
+  const child = trackChild(spawn(process.execPath, args, { cwd: dir, stdio: 'ignore' }));
   try {
     const watcher = await watchOnline(url, 'chinook/home');
-    await withTimeout(watcher.all, 30_000, 'every reference service to be online');
+    await withTimeout(watcher.all, 90_000, 'every reference service to be online');
     const ms = nowMs() - t0;
     await watcher.close();
     await delay(1_000);
@@ -109,7 +112,7 @@ async function chinookRound(inProcess: boolean): Promise<Round> {
 }
 
 /** 5 bare node + mqtt.js processes on a fresh embedded broker in this process. */
-async function bareRound(): Promise<Round> {
+export async function bareRound(): Promise<Round> {
   const broker = await startEmbeddedBroker({ port: 0 });
   const prefix = 'chinook/home';
   const watcher = await watchOnline(broker.url, prefix);
