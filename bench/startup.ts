@@ -54,11 +54,12 @@ function childrenOf(pid: number): number[] {
 /** Connects (retrying while the broker is not up yet) and resolves when every service's status is `online`. */
 async function watchOnline(url: string, prefix: string): Promise<{ all: Promise<void>; close(): Promise<void> }> {
   let client: RawClient | undefined;
+  const deadline = nowMs() + 60_000;
   for (let attempt = 0; client === undefined; attempt++) {
     try {
       client = await connectRawMqtt(url, { clientId: `startup-watch-${process.pid}-${attempt}` });
     } catch (error) {
-      if (attempt > 400) throw error;
+      if (nowMs() > deadline) throw error;
       await delay(5);
     }
   }
