@@ -16,6 +16,7 @@ import tls from 'node:tls';
 import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { BusError, type Bus, type BusOptions, type PublishOptions, type SubscribeOptions } from './bus.js';
 import { createBusListeners } from './listeners.js';
+import { redactUrl } from './url.js';
 
 /** TLS settings passed through to `tls.connect` for `mqtts://`. */
 export interface MqttTlsOptions {
@@ -52,20 +53,20 @@ export function parseMqttUrl(url: string): ParsedMqttUrl {
   try {
     parsed = new URL(url);
   } catch {
-    throw new BusError(`\`${url}\` is not a valid URL (expected mqtt://host:port)`, 'bus-url-invalid');
+    throw new BusError(`\`${redactUrl(url)}\` is not a valid URL (expected mqtt://host:port)`, 'bus-url-invalid');
   }
   const secure = parsed.protocol === 'mqtts:';
   if (!secure && parsed.protocol !== 'mqtt:') {
-    throw new BusError(`\`${url}\` is not an MQTT URL (expected mqtt:// or mqtts://)`, 'bus-url-invalid');
+    throw new BusError(`\`${redactUrl(url)}\` is not an MQTT URL (expected mqtt:// or mqtts://)`, 'bus-url-invalid');
   }
-  if (!parsed.hostname) throw new BusError(`\`${url}\` has no host`, 'bus-url-invalid');
+  if (!parsed.hostname) throw new BusError(`\`${redactUrl(url)}\` has no host`, 'bus-url-invalid');
   const port = parsed.port === '' ? (secure ? 8883 : 1883) : Number(parsed.port);
   const protocolParam = parsed.searchParams.get('protocol') ?? parsed.searchParams.get('protocolVersion');
   let protocolVersion: 4 | 5 | undefined;
   if (protocolParam !== null) {
     if (protocolParam === '5' || protocolParam === '5.0') protocolVersion = 5;
     else if (protocolParam === '4' || protocolParam === '3.1.1') protocolVersion = 4;
-    else throw new BusError(`\`${url}\`: protocol must be 4 (3.1.1) or 5 (got \`${protocolParam}\`)`, 'bus-url-invalid');
+    else throw new BusError(`\`${redactUrl(url)}\`: protocol must be 4 (3.1.1) or 5 (got \`${protocolParam}\`)`, 'bus-url-invalid');
   }
   // IPv6 hosts come back bracketed from WHATWG URL; net.connect wants them bare.
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');

@@ -28,6 +28,7 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { BusError, matchesTopic, type Bus, type BusOptions, type PublishOptions } from './bus.js';
 import { createBusListeners } from './listeners.js';
+import { redactUrl } from './url.js';
 
 export interface RedisBusOptions extends BusOptions {
   /** Extra ioredis options (e.g. `tls: { ca }` for rediss://); the URL gives host, port, user, password, db. */
@@ -120,7 +121,7 @@ function parseDb(url: string): number {
     const db = new URL(url).pathname.replace(/^\//, '');
     return db === '' ? 0 : Number(db);
   } catch {
-    throw new BusError(`\`${url}\` is not a valid URL (expected redis://host:port)`, 'bus-url-invalid');
+    throw new BusError(`\`${redactUrl(url)}\` is not a valid URL (expected redis://host:port)`, 'bus-url-invalid');
   }
 }
 
@@ -135,9 +136,9 @@ function describeTarget(url: string): string {
 }
 
 export function createRedisBus(url: string, options: RedisBusOptions): Bus {
-  if (!/^rediss?:\/\//i.test(url)) throw new BusError(`\`${url}\` is not a Redis URL (expected redis:// or rediss://)`, 'bus-url-invalid');
+  if (!/^rediss?:\/\//i.test(url)) throw new BusError(`\`${redactUrl(url)}\` is not a Redis URL (expected redis:// or rediss://)`, 'bus-url-invalid');
   const db = parseDb(url);
-  if (!Number.isInteger(db) || db < 0) throw new BusError(`\`${url}\`: the database must be a number`, 'bus-url-invalid');
+  if (!Number.isInteger(db) || db < 0) throw new BusError(`\`${redactUrl(url)}\`: the database must be a number`, 'bus-url-invalid');
   const where = describeTarget(url);
   const keepaliveMs = Math.max(1, options.keepaliveSeconds ?? 10) * 1000;
   const reconnectPeriodMs = options.reconnectPeriodMs ?? 1_000;

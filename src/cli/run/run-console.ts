@@ -9,6 +9,7 @@ import { renderConsole, type ConsoleConnection, type ConsoleSnapshot, type Domai
 import type { ChildEvents, Supervisor } from './supervise.js';
 import { BusError, type Bus } from '../../bus/bus.js';
 import { createBus } from '../../bus/create-bus.js';
+import { redactUrl } from '../../bus/url.js';
 import type { Availability } from '../../runtime/contract.js';
 
 export interface ConsoleRun {
@@ -213,14 +214,7 @@ export function pausedByReport(text: string): boolean | undefined {
 
 /** The URL as shown to people and logs: never with its password. */
 export function showUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === '') return url;
-    parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
+  return redactUrl(url);
 }
 
 /** How to watch the bus with its own stock client: mosquitto_sub for MQTT, redis-cli for Redis. */
