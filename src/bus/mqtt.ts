@@ -89,6 +89,13 @@ function classifyConnectError(error: Error & { code?: unknown }): BusError['code
   return typeof error.code === 'number' ? 'bus-refused' : 'bus-unreachable';
 }
 
+/** MQTT 5 reason codes from 0x80 up are failures (a PUBACK's or a SUBACK's). */
+function deniedReason(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'number' || code < 0x80) return undefined;
+  return `${(error as Error).message.replace(/^Publish error: /, '')} (MQTT reason code ${code})`;
+}
+
 /**
  * Coalesce the packets written during one turn of the event loop into one syscall.
  * mqtt-packet corks the socket per packet and uncorks it on the next tick, so packets
@@ -220,13 +227,9 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
         });
         c.on('error', (error: Error & { code?: unknown }) => {
           if (!everConnected) {
-            fail(
-              new BusError(
-                `cannot connect to the MQTT broker at ${target.host}:${target.port}: ${error.message}`,
-                classifyConnectError(error),
-                { cause: error },
-              ),
-            );
+            const code = classifyConnectError(error);
+            const hint = code === 'bus-refused' ? ` (as user ${username === undefined ? '(none)' : `\`${username}\``}; check its password and rights: docs/security.md)` : '';
+            fail(new BusError(`cannot connect to the MQTT broker at ${target.host}:${target.port}: ${error.message}${hint}`, code, { cause: error }));
             return;
           }
           // After close() the client may still flush (a PINGREQ, a PUBACK) into the ended
@@ -246,6 +249,11 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
       try {
         await client.publishAsync(topic, toBuffer(payload), { qos: 1, retain: publishOptions.retain });
       } catch (error) {
+        const denied = deniedReason(error);
+        if (denied !== undefined && !closed) {
+          emit({ type: 'denied', operation: 'publish', topic, reason: denied });
+          throw new BusError(`the broker denied publishing on ${topic}: ${denied}`, 'bus-denied', { cause: error });
+        }
         throw new BusError(`publish on ${topic} failed: ${(error as Error).message}`, closed ? 'bus-closed' : 'bus-refused', { cause: error });
       }
     },
@@ -257,7 +265,11 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
       const noLocal = protocolVersion === 5 && subscribeOptions?.noLocal === true;
       const granted = await client.subscribeAsync(pattern, noLocal ? { qos: 1, nl: true } : { qos: 1 });
       const refused = granted.find((g) => g.qos === 128 || g.qos > 2);
-      if (refused) throw new BusError(`the broker refused the subscription to ${pattern}`, 'bus-refused');
+      if (refused) {
+        const reason = `SUBACK ${refused.qos === 128 ? '0x80 failure' : `reason code ${refused.qos}`}`;
+        emit({ type: 'denied', operation: 'subscribe', topic: pattern, reason });
+        throw new BusError(`the broker denied the subscription to ${pattern} (${reason})`, 'bus-denied');
+      }
     },
     onMessage: listeners.onMessage,
     onEvent: listeners.onEvent,

@@ -125,6 +125,12 @@ function parseDb(url: string): number {
   }
 }
 
+/** A Redis ACL refusal (this user has no right to the command, key or channel). */
+function isDenied(error: unknown): boolean {
+  // NOPERM for a command; inside a script Redis says "The user executing the script can't …".
+  return error instanceof Error && /^NOPERM|user executing the script can't/.test(error.message);
+}
+
 function describeTarget(url: string): string {
   // Never print credentials.
   try {
@@ -182,6 +188,14 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
     if (!closed) emit({ type: 'error', error: error instanceof Error ? error : new Error(String(error)) });
   };
 
+  /**
+   * With ACLs (docs/security.md) only the `liveness` identity may fire another client's
+   * will: for everyone else NOPERM is the expected answer, not an error worth reporting.
+   */
+  const reportUnlessDenied = (error: unknown): void => {
+    if (!isDenied(error)) report(error);
+  };
+
   const deliver = listeners.deliver;
 
   const onPmessage = (glob: string, channel: Buffer, payload: Buffer): void => {
@@ -200,7 +214,7 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
     const name = key.toString();
     if (!name.startsWith(ALIVE_PREFIX)) return;
     const clientId = name.slice(ALIVE_PREFIX.length);
-    cmd?.chinookFireWill(name, WILL_PREFIX + clientId).catch(report);
+    cmd?.chinookFireWill(name, WILL_PREFIX + clientId).catch(reportUnlessDenied);
   };
 
   /** Fire the will of every client whose alive key is gone (missed expiries, or no notifications). */
@@ -212,7 +226,7 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
       const [next, keys] = await c.scan(cursor, 'MATCH', `${WILL_PREFIX}*`, 'COUNT', SCAN_COUNT);
       cursor = next;
       for (const key of keys) {
-        await c.chinookFireWill(ALIVE_PREFIX + key.slice(WILL_PREFIX.length), key);
+        await c.chinookFireWill(ALIVE_PREFIX + key.slice(WILL_PREFIX.length), key).catch(reportUnlessDenied);
       }
     } while (cursor !== '0');
   };
@@ -439,7 +453,12 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
         if (publishOptions.retain) await c.chinookPublishRetained(topic, bytes);
         else await c.publish(topic, bytes);
       } catch (error) {
-        throw new BusError(`publish on ${topic} failed: ${(error as Error).message}`, closed ? 'bus-closed' : 'bus-refused', { cause: error });
+        const message = (error as Error).message;
+        if (isDenied(error) && !closed) {
+          emit({ type: 'denied', operation: 'publish', topic, reason: message });
+          throw new BusError(`Redis denied publishing on ${topic}: ${message}`, 'bus-denied', { cause: error });
+        }
+        throw new BusError(`publish on ${topic} failed: ${message}`, closed ? 'bus-closed' : 'bus-refused', { cause: error });
       }
     },
     async subscribe(pattern: string) {

@@ -7,6 +7,7 @@ import { waitForStopSignal } from '../signals.js';
 import { loadHandler, loadProject, type LoadedProject } from '../run/load-project.js';
 import { runConsole } from '../run/run-console.js';
 import { superviseServices } from '../run/supervise.js';
+import { embeddedIdentities, externalIdentities, hidePasswordFromPs, type RunIdentities } from '../run/credentials.js';
 import { BusError } from '../../bus/bus.js';
 import { createBus } from '../../bus/create-bus.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../bus/embedded-broker.js';
@@ -21,6 +22,8 @@ const usage = [
   '  --broker URL                 mqtt://host:port[?protocol=5], mqtts://…, redis://…, rediss://…',
   '                               (default: $CHINOOK_BROKER, config `broker`, else an embedded broker)',
   '  --port N                     port of the embedded broker (default: a free port)',
+  '  --secrets DIR                each service connects as itself with DIR/<service>.secret (default:',
+  '                               $CHINOOK_SECRETS, config `secrets`; docs/security.md)',
   '  --system NAME                system name (topic prefix chinook/NAME; default: as generated)',
   '  --timeout MS                 how long to wait for required dependencies (0 = forever; default 30000)',
   '  --on-dependency-lost MODE    pause | exit, when a required dependency goes away (default pause)',
@@ -32,6 +35,7 @@ const usage = [
 const options = {
   broker: { type: 'string' },
   port: { type: 'string' },
+  secrets: { type: 'string' },
   system: { type: 'string' },
   timeout: { type: 'string' },
   'on-dependency-lost': { type: 'string' },
@@ -102,7 +106,7 @@ function busFactory(url: string, settings: RunSettings): RunOptions['bus'] {
 async function runInProcess(
   project: LoadedProject,
   names: readonly string[],
-  url: string,
+  identities: RunIdentities,
   settings: RunSettings,
   ctx: RunContext,
 ): Promise<ExitCode> {
@@ -111,7 +115,7 @@ async function runInProcess(
     const handler = await loadHandler(ctx.handlers, name, ctx.cwd);
     instances.push(
       project.services[name]!.create(handler as never, {
-        bus: busFactory(url, settings),
+        bus: busFactory(await identities.serviceUrl(name), settings),
         dependencyTimeoutMs: settings.dependencyTimeoutMs,
         onDependencyLost: settings.onDependencyLost,
       }),
@@ -154,6 +158,7 @@ export const runCommand: Command = {
       baseCtx.stdout.write(usage + '\n');
       return ExitCode.ok;
     }
+    hidePasswordFromPs(values.broker, (line) => void baseCtx.stderr.write(`chinook run: ${line}\n`));
     const config: ChinookConfig = await loadConfig(baseCtx.cwd);
     const settings: RunSettings = {
       broker: values.broker ?? (baseCtx.env['CHINOOK_BROKER'] || undefined) ?? config.broker,
@@ -179,13 +184,18 @@ export const runCommand: Command = {
 
     let broker: EmbeddedBroker | undefined;
     let url = settings.broker;
+    let identities: RunIdentities;
     if (url === undefined) {
+      // The embedded broker enforces ownership too, with fresh credentials for this run's children.
+      const embedded = embeddedIdentities(project.system);
       try {
-        broker = await startEmbeddedBroker({ port: settings.port });
+        broker = await startEmbeddedBroker({ port: settings.port, access: embedded.access });
       } catch (error) {
         throw new CliError(`cannot start the embedded broker: ${(error as Error).message}`, ExitCode.failure);
       }
       url = broker.url;
+      embedded.bind(url);
+      identities = embedded;
     } else {
       try {
         createBus(url, { clientId: 'chinook-url-check' });
@@ -193,10 +203,11 @@ export const runCommand: Command = {
         if (error instanceof BusError) throw new UsageError(error.message, usage);
         throw error;
       }
+      identities = externalIdentities(url, ctx.env, values.secrets ?? (ctx.env['CHINOOK_SECRETS'] || undefined) ?? config.secrets, ctx.cwd);
     }
     try {
       const single = names.length === 1 && broker === undefined;
-      if (single || values['in-process']) return await runInProcess(project, names, url, settings, ctx);
+      if (single || values['in-process']) return await runInProcess(project, names, identities, settings, ctx);
       // The URL goes to the children through the environment: it may hold a password, and
       // command lines are visible to every user of the machine (`ps`).
       const childArgs = ['--timeout', String(settings.dependencyTimeoutMs), '--on-dependency-lost', settings.onDependencyLost, '--keepalive', String(settings.keepaliveSeconds)];
@@ -204,10 +215,10 @@ export const runCommand: Command = {
       return await runConsole({
         project,
         names,
-        url,
+        url: await identities.consoleUrl(),
         live: !values['no-console'] && Boolean((ctx.stdout as { isTTY?: boolean }).isTTY),
         ctx,
-        start: (events) => superviseServices(names, childArgs, { CHINOOK_BROKER: url }, ctx.cwd, events),
+        start: (events) => superviseServices(names, childArgs, identities.childEnv, ctx.cwd, events),
       });
     } finally {
       await broker?.close();

@@ -30,7 +30,8 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
 export function superviseServices(
   services: readonly string[],
   childArgs: readonly string[],
-  childEnv: Readonly<Record<string, string>>,
+  /** Each child's own additions to the environment (its bus URL and credentials: never on its command line). */
+  childEnv: (service: string) => Readonly<Record<string, string>>,
   cwd: string,
   events: ChildEvents,
 ): Supervisor {
@@ -40,7 +41,7 @@ export function superviseServices(
     const child = spawn(process.execPath, [BIN, 'run', service, ...childArgs], {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...childEnv },
+      env: { ...process.env, ...childEnv(service) },
     });
     children.set(service, child);
     if (child.pid !== undefined) events.started(service, child.pid);

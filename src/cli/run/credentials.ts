@@ -1,0 +1,134 @@
+/**
+ * Who `chinook run` is on the bus (docs/security.md): the credentials of each service, of the
+ * console (the `observer`), and the per-run identities of the embedded broker. Kept out of
+ * commands/run.ts so that file only asks for a URL per role.
+ *
+ * Where a secret comes from, first found wins — never from a command-line argument, which
+ * every user of the machine sees in `ps`:
+ *   1. the URL's own password (CHINOOK_BROKER, the config's `broker`; `--broker` works but warns);
+ *   2. CHINOOK_BROKER_PASSWORD, then the file named by CHINOOK_BROKER_PASSWORD_FILE,
+ *      as user CHINOOK_BROKER_USERNAME (else the URL's user, else the service's name);
+ *   3. the secrets folder (`--secrets`, CHINOOK_SECRETS, the config's `secrets`): each
+ *      service as itself with `<dir>/<service>.secret`, the console as `observer`.
+ * On the embedded broker (no URL), every run makes fresh random secrets for its own children.
+ */
+import { resolve } from 'node:path';
+import { OBSERVER, buildAccessRights } from '../../model/access.js';
+import type { BrokerAccess } from '../../bus/broker-access.js';
+import { redactUrl } from '../../bus/url.js';
+import type { SystemSpec } from '../../runtime/contract.js';
+import { newSecret, readSecretFile, secretPath } from '../access/secrets.js';
+import { CliError } from '../cli-error.js';
+import { ExitCode } from '../exit-codes.js';
+
+export interface RunIdentities {
+  /** The bus URL, credentials included, for a service running in this process. */
+  serviceUrl(service: string): Promise<string>;
+  /** The URL the console watches the bus with. */
+  consoleUrl(): Promise<string>;
+  /** What a child running `service` gets in its environment (the URL and its secret). */
+  childEnv(service: string): Readonly<Record<string, string>>;
+}
+
+/** The URL with this user name and password in it (kept in memory; shown only through redactUrl). */
+export function withCredentials(url: string, username: string | undefined, password: string | undefined): string {
+  if (username === undefined && password === undefined) return url;
+  const parsed = new URL(url);
+  if (username !== undefined) parsed.username = encodeURIComponent(username);
+  if (password !== undefined) parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
+
+function hasPassword(url: string): boolean {
+  try {
+    return new URL(url).password !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A password given in `--broker` is on the command line: say so, and overwrite this process's
+ * title (what `ps` shows on Linux) with the redacted command line. A short window remains:
+ * the fix is CHINOOK_BROKER or a password file.
+ */
+export function hidePasswordFromPs(brokerFlag: string | undefined, warn: (line: string) => void): void {
+  if (brokerFlag === undefined || !hasPassword(brokerFlag)) return;
+  warn('warning: the password in --broker is visible to every user of this machine (ps); use CHINOOK_BROKER or CHINOOK_BROKER_PASSWORD_FILE instead (docs/security.md)');
+  process.title = process.argv.map((arg) => (arg === brokerFlag ? redactUrl(arg) : arg)).join(' ');
+}
+
+/** Identities on an external broker, from the URL, the environment or a secrets folder. */
+export function externalIdentities(url: string, env: NodeJS.ProcessEnv, secretsDir: string | undefined, cwd: string): RunIdentities {
+  const dir = secretsDir === undefined ? undefined : resolve(cwd, secretsDir);
+  const urlUser = (() => {
+    try {
+      const u = new URL(url).username;
+      return u === '' ? undefined : decodeURIComponent(u);
+    } catch {
+      return undefined;
+    }
+  })();
+  const explicitUser = env['CHINOOK_BROKER_USERNAME'] || urlUser;
+  const fromEnv = async (): Promise<string | undefined> => {
+    if (env['CHINOOK_BROKER_PASSWORD']) return env['CHINOOK_BROKER_PASSWORD'];
+    const file = env['CHINOOK_BROKER_PASSWORD_FILE'];
+    if (!file) return undefined;
+    const secret = await readSecretFile(resolve(cwd, file));
+    if (secret === undefined) throw new CliError(`CHINOOK_BROKER_PASSWORD_FILE: no such file ${file}`, ExitCode.usage);
+    return secret;
+  };
+  const urlFor = async (identity: string): Promise<string> => {
+    if (hasPassword(url)) return url;
+    const password = await fromEnv();
+    if (password !== undefined) return withCredentials(url, explicitUser ?? identity, password);
+    if (dir === undefined) return withCredentials(url, explicitUser, undefined);
+    const name = explicitUser ?? identity;
+    const secret = await readSecretFile(secretPath(dir, name));
+    if (secret === undefined) throw new CliError(`no secret for \`${name}\` in ${dir}`, ExitCode.usage, 'run `chinook acl` to create the secrets (docs/security.md)');
+    return withCredentials(url, name, secret);
+  };
+  return {
+    serviceUrl: urlFor,
+    consoleUrl: () => urlFor(OBSERVER),
+    // Each child resolves its own identity the same way from the same sources.
+    childEnv: () => ({ CHINOOK_BROKER: url, ...(dir === undefined ? {} : { CHINOOK_SECRETS: dir }) }),
+  };
+}
+
+export interface EmbeddedRunAccess extends RunIdentities {
+  /** What the embedded broker enforces. */
+  readonly access: BrokerAccess;
+  /** Once the broker listens: its URL (without credentials). */
+  bind(url: string): void;
+}
+
+/**
+ * Fresh identities for one run on the embedded broker: a random secret for each service
+ * and the observer, rights from the system (the same rights `chinook acl` writes).
+ */
+export function embeddedIdentities(system: SystemSpec): EmbeddedRunAccess {
+  const rights = buildAccessRights({
+    prefix: system.prefix,
+    domains: Object.entries(system.domains).map(([name, d]) => ({ name, owner: d.owner })),
+    services: Object.keys(system.services),
+  });
+  const identities = new Map(rights.identities.map((i) => [i.name, { secret: newSecret(), publish: i.publish, subscribe: i.subscribe }]));
+  let brokerUrl: string | undefined;
+  const urlFor = (name: string): string => {
+    if (brokerUrl === undefined) throw new Error('the embedded broker is not listening yet');
+    return withCredentials(brokerUrl, name, identities.get(name)!.secret);
+  };
+  return {
+    access: { identities },
+    bind(url) {
+      brokerUrl = url;
+    },
+    serviceUrl: async (service) => urlFor(service),
+    consoleUrl: async () => urlFor(OBSERVER),
+    childEnv(service) {
+      if (brokerUrl === undefined) throw new Error('the embedded broker is not listening yet');
+      return { CHINOOK_BROKER: brokerUrl, CHINOOK_BROKER_USERNAME: service, CHINOOK_BROKER_PASSWORD: identities.get(service)!.secret };
+    },
+  };
+}
