@@ -99,8 +99,12 @@ function redisServiceLine(identity: Identity, prefix: string, hash: string): str
   ].join(' ');
 }
 
-function redisObserverLine(identity: Identity, hash: string): string {
-  const reads = identity.subscribe.map(toGlob);
+/**
+ * Redis allows a PSUBSCRIBE only for a pattern written exactly as in the user's rules, so the
+ * observer gets the runtime's two patterns besides `<prefix>/*`.
+ */
+function redisObserverLine(identity: Identity, prefix: string, hash: string): string {
+  const reads = [...new Set([...identity.subscribe, `${prefix}/state/+`, `${prefix}/status/+`].map(toGlob))];
   return [
     `user ${identity.name} on #${hash} resetkeys resetchannels -@all`,
     REDIS_CONNECTION,
@@ -132,7 +136,7 @@ function sha256(secret: string): string {
 export function renderRedisAcl(rights: AccessRights, secrets: Secrets): string {
   const lines = rights.identities.map((identity) =>
     identity.role === 'observer'
-      ? redisObserverLine(identity, sha256(secretOf(secrets, identity.name)))
+      ? redisObserverLine(identity, rights.prefix, sha256(secretOf(secrets, identity.name)))
       : redisServiceLine(identity, rights.prefix, sha256(secretOf(secrets, identity.name))),
   );
   lines.push(redisLivenessLine(rights.prefix, sha256(secretOf(secrets, LIVENESS))));
