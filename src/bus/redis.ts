@@ -437,6 +437,9 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
         clearTimeout(timer);
         closed = true;
         stopTimers();
+        // A refused TLS handshake (an unverifiable server) still emits an alert on the socket
+        // after ioredis lets go of it: without a listener that would crash the process.
+        for (const client of [c, s]) (client as unknown as { stream?: NodeJS.EventEmitter }).stream?.on('error', () => {});
         c.disconnect();
         s.disconnect();
         const message = lastError?.message ?? (error as Error).message;
