@@ -228,8 +228,12 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
         c.on('error', (error: Error & { code?: unknown }) => {
           if (!everConnected) {
             const code = classifyConnectError(error);
-            const hint = code === 'bus-refused' ? ` (as user ${username === undefined ? '(none)' : `\`${username}\``}; check its password and rights: docs/security.md)` : '';
-            fail(new BusError(`cannot connect to the MQTT broker at ${target.host}:${target.port}: ${error.message}${hint}`, code, { cause: error }));
+            const where = `the MQTT broker at ${target.host}:${target.port}`;
+            const who = username === undefined ? 'no user name' : `user \`${username}\``;
+            const message = code === 'bus-refused'
+              ? `${where} refused the connection (bus-refused, ${who}): ${error.message}; check the credentials and rights (docs/security.md)`
+              : `cannot connect to ${where}: ${error.message}`;
+            fail(new BusError(message, code, { cause: error }));
             return;
           }
           // After close() the client may still flush (a PINGREQ, a PUBACK) into the ended

@@ -444,7 +444,8 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
         s.disconnect();
         const message = lastError?.message ?? (error as Error).message;
         const refused = /NOAUTH|WRONGPASS|NOPERM|invalid password|ERR AUTH/i.test(message);
-        throw new BusError(`cannot connect to Redis at ${where}: ${message}`, refused ? 'bus-refused' : 'bus-unreachable', { cause: error });
+        const said = refused ? `Redis at ${where} refused the connection (bus-refused): ${message}; check the credentials and rights (docs/security.md)` : `cannot connect to Redis at ${where}: ${message}`;
+        throw new BusError(said, refused ? 'bus-refused' : 'bus-unreachable', { cause: error });
       }
     },
     async publish(topic: string, payload: Uint8Array, publishOptions: PublishOptions) {
