@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bus, BusEvent, BusMessage } from '../../src/bus/bus.js';
 import { encodeEnvelope, encodeStatus } from '../../src/runtime/envelope.js';
 import { describeIfBinary } from '../support/brokers.js';
-import { connectAs, PREFIX, startEmbeddedTarget, startMosquittoTarget, startRedisTarget, type AccessTarget } from './access-targets.js';
+import { connectAs, PREFIX, startEmbeddedTarget, startMosquittoTarget, startRedisTarget, urlAs, type AccessTarget } from './access-targets.js';
 
 const POWER = `${PREFIX}/state/power`;
 const ENERGY_STATUS = `${PREFIX}/status/energy-service`;
@@ -158,3 +158,27 @@ describe('embedded broker with access rights', () => attackSuite(startEmbeddedTa
 describeIfBinary('mosquitto', 'mosquitto with chinook acl files, MQTT 3.1.1', () => attackSuite(() => startMosquittoTarget(false)));
 describeIfBinary('mosquitto', 'mosquitto with chinook acl files, MQTT 5', () => attackSuite(() => startMosquittoTarget(true)));
 describeIfBinary('redis-server', 'redis-server with the chinook acl file', () => attackSuite(startRedisTarget));
+
+describeIfBinary('redis-server', 'redis-server: raw commands outside the adapter', () => {
+  let target: AccessTarget;
+  beforeAll(async () => {
+    target = await startRedisTarget();
+  }, 30_000);
+  afterAll(() => target?.stop());
+
+  it('a service cannot reach another domain by PUBLISH, SET or a Lua script of its own (channel and key rights)', async () => {
+    const { Redis } = await import('ioredis');
+    const raw = new Redis(urlAs(target.url, FORGER), { lazyConnect: true, maxRetriesPerRequest: 0 });
+    await raw.connect();
+    try {
+      const forged = envelope(3_000_000, { watts: 0, source: 'FORGED' }).toString();
+      await expect(raw.publish(POWER, forged)).rejects.toThrow(/NOPERM/);
+      await expect(raw.set(POWER, forged)).rejects.toThrow(/NOPERM/);
+      await expect(raw.eval(`return redis.call('PUBLISH', KEYS[1], ARGV[1])`, 1, POWER, forged)).rejects.toThrow(/NOPERM|can't/);
+      await expect(raw.eval(`return redis.call('PUBLISH', '${POWER}', ARGV[1])`, 0, forged)).rejects.toThrow(/NOPERM|can't/);
+      await expect(raw.acl('SETUSER', FORGER, 'allchannels')).rejects.toThrow(/NOPERM/);
+    } finally {
+      raw.disconnect();
+    }
+  });
+});
