@@ -59,11 +59,19 @@ redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
 if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('HSET', KEYS[2], 'topic', ARGV[2], 'payload', ARGV[3]) end
 return 1`;
 
-/** KEYS: alive, will. Fires the will once: only if the client is not alive and the will is still there. */
+/**
+ * KEYS: alive, will. Fires the will once: only if the client is not alive and the will is still there.
+ * A will key of a named user (`$chinook/will/<user>/<clientId>`) may only name that user's own
+ * status (`…/status/<user>`): under ACLs the firer (the `liveness` identity, docs/security.md)
+ * may write every status, so a client must not be able to register another service's `offline`.
+ */
 const FIRE_WILL = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local topic = redis.call('HGET', KEYS[2], 'topic')
 if not topic then return 0 end
+local user = string.match(KEYS[2], '^%$chinook/will/([^/]+)/')
+local service = string.match(topic, '/status/([^/]+)$')
+if user and service and user ~= service then redis.call('DEL', KEYS[2]) return 0 end
 local payload = redis.call('HGET', KEYS[2], 'payload')
 redis.call('DEL', KEYS[2])
 if string.len(payload) == 0 then redis.call('DEL', topic) else redis.call('SET', topic, payload) end
@@ -125,6 +133,16 @@ function parseDb(url: string): number {
   }
 }
 
+function urlUser(url: string): string | undefined {
+  try {
+    const name = decodeURIComponent(new URL(url).username);
+    // A user name holding `/` would reach into another user's keys: not used for them.
+    return name === '' || name.includes('/') ? undefined : name;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A Redis ACL refusal (this user has no right to the command, key or channel). */
 function isDenied(error: unknown): boolean {
   // NOPERM for a command; inside a script Redis says "The user executing the script can't …".
@@ -150,8 +168,10 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
   const reconnectPeriodMs = options.reconnectPeriodMs ?? 1_000;
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const expiredChannel = `__keyevent@${db}__:expired`;
-  const aliveKey = ALIVE_PREFIX + options.clientId;
-  const willKey = WILL_PREFIX + options.clientId;
+  // Keys of a named user live under its name, where ACLs can give it them alone (docs/security.md).
+  const user = options.redis?.username ?? urlUser(url);
+  const aliveKey = ALIVE_PREFIX + (user ? `${user}/` : '') + options.clientId;
+  const willKey = WILL_PREFIX + (user ? `${user}/` : '') + options.clientId;
   const willPayload = options.will ? Buffer.from(options.will.payload) : undefined;
 
   // Chinook reads replies as RESP2 (`legacy`); ioredis types the constructor by that mode.

@@ -79,7 +79,7 @@ const WILL = '$chinook/will/';
 /**
  * One Redis ACL line per identity. Redis cannot tell publishing on a channel from subscribing
  * to it, so each service's root rules allow PUBLISH (and the scripts' SET, DEL, HSET) only on
- * its own keys and channels, and a selector `(…)` allows subscribing to everything it reads.
+ * its own keys and channels (its liveness keys under `$chinook/…/<service>/`), and a selector `(…)` allows subscribing to everything it reads.
  * The Lua scripts of src/bus/redis.ts run with the caller's rights: publishing retained state
  * (SET + PUBLISH), keeping its own liveness keys (SET, EXISTS, HSET), reading (SCAN, MGET).
  * Firing another client's will needs rights on that client's status: only `liveness` has them.
@@ -93,7 +93,7 @@ function redisServiceLine(identity: Identity, prefix: string, hash: string): str
     ...identity.subscribe.map((p) => `%R~${toGlob(p)}`),
     `%R~${glob(ALIVE)}* %R~${glob(WILL)}*`,
     ...own.map((t) => `~${glob(t)}`),
-    `~${glob(ALIVE + identity.name)}-* ~${glob(WILL + identity.name)}-*`,
+    `~${glob(`${ALIVE}${identity.name}/`)}* ~${glob(`${WILL}${identity.name}/`)}*`,
     ...own.map((t) => `&${glob(t)}`),
     `(${REDIS_SUBSCRIBER} +ping ${identity.subscribe.map((p) => `&${toGlob(p)}`).join(' ')} ${EXPIRED_CHANNELS})`,
   ].join(' ');

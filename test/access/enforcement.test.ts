@@ -182,3 +182,42 @@ describeIfBinary('redis-server', 'redis-server: raw commands outside the adapter
     }
   });
 });
+
+describeIfBinary('redis-server', 'redis-server: wills under ACLs, fired by the liveness identity', () => {
+  let target: AccessTarget;
+  const open: Bus[] = [];
+  beforeAll(async () => {
+    target = await startRedisTarget();
+    open.push(await connectAs(target, 'liveness'));
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all(open.map((b) => b.close({ abrupt: true }).catch(() => undefined)));
+    await target?.stop();
+  });
+
+  const offlineOf = (service: string, epoch: number) => ({ topic: `${PREFIX}/status/${service}`, payload: encodeStatus({ service, status: 'offline', epoch, time: Date.now() }) });
+  const sawOffline = (messages: readonly BusMessage[]) => messages.some((m) => m.topic === ENERGY_STATUS && m.payload.toString().includes('"offline"'));
+
+  it("a crashed service's own will still fires: its dependents see it offline", async () => {
+    const observer = await watch(target);
+    open.push(observer.bus);
+    const owner = await connectAs(target, OWNER, { will: offlineOf(OWNER, EPOCH) });
+    await owner.publish(ENERGY_STATUS, encodeStatus({ service: OWNER, status: 'online', epoch: EPOCH, time: Date.now() }), { retain: true });
+    await owner.close({ abrupt: true });
+    const deadline = Date.now() + 8_000;
+    while (!sawOffline(observer.messages) && Date.now() < deadline) await sleep(50);
+    expect(sawOffline(observer.messages)).toBe(true);
+  }, 20_000);
+
+  it("a will naming another service's status is never fired", async () => {
+    const owner = await connectAs(target, OWNER, { will: offlineOf(OWNER, EPOCH + 10) });
+    open.push(owner);
+    await owner.publish(ENERGY_STATUS, encodeStatus({ service: OWNER, status: 'online', epoch: EPOCH + 10, time: Date.now() }), { retain: true });
+    const observer = await watch(target);
+    open.push(observer.bus);
+    const forger = await connectAs(target, FORGER, { will: offlineOf(OWNER, EPOCH + 11) });
+    await forger.close({ abrupt: true });
+    await sleep(4_000);
+    expect(sawOffline(observer.messages)).toBe(false);
+  }, 20_000);
+});

@@ -57,7 +57,7 @@ async function connect(url: string, options: Omit<CreateBusOptions, 'clientId'>)
 
 const online = (service: string): Buffer => encodeStatus({ service, status: 'online', epoch: 1, time: Date.now() });
 
-describeIfBinary('mosquitto', 'mqtts:// on mosquitto, client certificates as identity', () => {
+describeIfBinary(hasBinary('openssl') ? 'mosquitto' : 'openssl', 'mqtts:// on mosquitto, client certificates as identity', () => {
   let url = '';
   beforeAll(async () => {
     const broker = await startMosquitto([
@@ -92,7 +92,7 @@ describeIfBinary('mosquitto', 'mqtts:// on mosquitto, client certificates as ide
   });
 });
 
-describeIfBinary('redis-server', 'rediss:// on redis-server with the chinook acl users', () => {
+describeIfBinary(hasBinary('openssl') ? 'redis-server' : 'openssl', 'rediss:// on redis-server with the chinook acl users', () => {
   let port = 0;
   beforeAll(async () => {
     const broker = await startRedis(

@@ -7,7 +7,7 @@ import { waitForStopSignal } from '../signals.js';
 import { loadHandler, loadProject, type LoadedProject } from '../run/load-project.js';
 import { runConsole } from '../run/run-console.js';
 import { superviseServices } from '../run/supervise.js';
-import { embeddedIdentities, externalIdentities, hidePasswordFromPs, type RunIdentities } from '../run/credentials.js';
+import { embeddedIdentities, externalIdentities, hidePasswordFromPs, startLivenessWatcher, type RunIdentities } from '../run/credentials.js';
 import { BusError } from '../../bus/bus.js';
 import { createBus } from '../../bus/create-bus.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../bus/embedded-broker.js';
@@ -185,6 +185,7 @@ export const runCommand: Command = {
     let broker: EmbeddedBroker | undefined;
     let url = settings.broker;
     let identities: RunIdentities;
+    let liveness: Awaited<ReturnType<typeof startLivenessWatcher>>;
     if (url === undefined) {
       // The embedded broker enforces ownership too, with fresh credentials for this run's children.
       const embedded = embeddedIdentities(project.system);
@@ -212,6 +213,7 @@ export const runCommand: Command = {
       // command lines are visible to every user of the machine (`ps`).
       const childArgs = ['--timeout', String(settings.dependencyTimeoutMs), '--on-dependency-lost', settings.onDependencyLost, '--keepalive', String(settings.keepaliveSeconds)];
       if (settings.system !== undefined) childArgs.push('--system', settings.system);
+      liveness = await startLivenessWatcher(identities);
       return await runConsole({
         project,
         names,
@@ -221,6 +223,7 @@ export const runCommand: Command = {
         start: (events) => superviseServices(names, childArgs, identities.childEnv, ctx.cwd, events),
       });
     } finally {
+      await liveness?.close();
       await broker?.close();
     }
   },

@@ -14,7 +14,10 @@
  */
 import { resolve } from 'node:path';
 import { OBSERVER, buildAccessRights } from '../../model/access.js';
+import { LIVENESS } from '../../codegen/emit-access.js';
 import type { BrokerAccess } from '../../bus/broker-access.js';
+import type { Bus } from '../../bus/bus.js';
+import { createBus } from '../../bus/create-bus.js';
 import { redactUrl } from '../../bus/url.js';
 import type { SystemSpec } from '../../runtime/contract.js';
 import { newSecret, readSecretFile, secretPath } from '../access/secrets.js';
@@ -28,6 +31,25 @@ export interface RunIdentities {
   consoleUrl(): Promise<string>;
   /** What a child running `service` gets in its environment (the URL and its secret). */
   childEnv(service: string): Readonly<Record<string, string>>;
+  /** On Redis with a secrets folder holding `liveness.secret`: the URL to fire crashed clients' wills with. */
+  livenessUrl(): Promise<string | undefined>;
+}
+
+/**
+ * On Redis under ACLs only the `liveness` identity may publish a crashed client's `offline`
+ * (docs/security.md): `chinook run` keeps one such connection while its services run. The
+ * Redis adapter does the work (expiry events and sweeps); this connection only has to exist.
+ */
+export async function startLivenessWatcher(identities: RunIdentities): Promise<Bus | undefined> {
+  const url = await identities.livenessUrl();
+  if (url === undefined) return undefined;
+  const bus = createBus(url, { clientId: `chinook-liveness-${process.pid}` });
+  try {
+    await bus.connect();
+  } catch (error) {
+    throw new CliError(`cannot watch liveness as \`${LIVENESS}\`: ${(error as Error).message}`, ExitCode.failure);
+  }
+  return bus;
 }
 
 /** The URL with this user name and password in it (kept in memory; shown only through redactUrl). */
@@ -93,6 +115,11 @@ export function externalIdentities(url: string, env: NodeJS.ProcessEnv, secretsD
     consoleUrl: () => urlFor(OBSERVER),
     // Each child resolves its own identity the same way from the same sources.
     childEnv: () => ({ CHINOOK_BROKER: url, ...(dir === undefined ? {} : { CHINOOK_SECRETS: dir }) }),
+    async livenessUrl() {
+      if (dir === undefined || !/^rediss?:/i.test(url)) return undefined;
+      const secret = await readSecretFile(secretPath(dir, LIVENESS));
+      return secret === undefined ? undefined : withCredentials(url, LIVENESS, secret);
+    },
   };
 }
 
@@ -130,5 +157,7 @@ export function embeddedIdentities(system: SystemSpec): EmbeddedRunAccess {
       if (brokerUrl === undefined) throw new Error('the embedded broker is not listening yet');
       return { CHINOOK_BROKER: brokerUrl, CHINOOK_BROKER_USERNAME: service, CHINOOK_BROKER_PASSWORD: identities.get(service)!.secret };
     },
+    // The embedded broker fires wills itself.
+    livenessUrl: async () => undefined,
   };
 }
