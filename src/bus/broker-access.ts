@@ -25,6 +25,12 @@ export interface BrokerIdentity {
 export interface BrokerAccess {
   /** By user name. */
   readonly identities: ReadonlyMap<string, BrokerIdentity>;
+  /**
+   * Clients without user name and password: refused when absent; when given, admitted with
+   * these read rights and no right to publish (nor a will). `chinook run` uses it so that
+   * `mosquitto_sub` can watch a development run without its per-run secrets.
+   */
+  readonly anonymous?: { readonly subscribe: readonly string[] };
 }
 
 /**
@@ -58,6 +64,7 @@ function digest(value: string | Buffer): Buffer {
 
 /** The identity these credentials prove, if any. */
 export function authenticateIdentity(access: BrokerAccess, username: string | undefined, password: Buffer | undefined): BrokerIdentity | undefined {
+  if (username === undefined && password === undefined && access.anonymous) return { secret: '', publish: [], subscribe: access.anonymous.subscribe };
   if (username === undefined || password === undefined) return undefined;
   const identity = access.identities.get(username);
   if (!identity) return undefined;

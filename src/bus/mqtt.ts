@@ -267,13 +267,20 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
       patterns.add(pattern);
       // While offline, mqtt.js queues the SUBSCRIBE and replays it (options included) on reconnect.
       const noLocal = protocolVersion === 5 && subscribeOptions?.noLocal === true;
-      const granted = await client.subscribeAsync(pattern, noLocal ? { qos: 1, nl: true } : { qos: 1 });
-      const refused = granted.find((g) => g.qos === 128 || g.qos > 2);
-      if (refused) {
-        const reason = `SUBACK ${refused.qos === 128 ? '0x80 failure' : `reason code ${refused.qos}`}`;
+      const denied = (reason: string): BusError => {
         emit({ type: 'denied', operation: 'subscribe', topic: pattern, reason });
-        throw new BusError(`the broker denied the subscription to ${pattern} (${reason})`, 'bus-denied');
+        return new BusError(`the broker denied the subscription to ${pattern} (${reason})`, 'bus-denied');
+      };
+      let granted: readonly { readonly qos: number }[];
+      try {
+        granted = await client.subscribeAsync(pattern, noLocal ? { qos: 1, nl: true } : { qos: 1 });
+      } catch (error) {
+        // mqtt.js rejects a SUBACK failure (0x80, or an MQTT 5 reason code) with the packet attached.
+        if ((error as { packet?: { cmd?: string } }).packet?.cmd === 'suback') throw denied(`SUBACK: ${(error as Error).message}`);
+        throw new BusError(`subscribe to ${pattern} failed: ${(error as Error).message}`, closed ? 'bus-closed' : 'bus-unreachable', { cause: error });
       }
+      const refused = granted.find((g) => g.qos === 128 || g.qos > 2);
+      if (refused) throw denied(`SUBACK ${refused.qos === 128 ? '0x80 failure' : `reason code ${refused.qos}`}`);
     },
     onMessage: listeners.onMessage,
     onEvent: listeners.onEvent,

@@ -501,7 +501,14 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
           batch = undefined;
           try {
             // Subscribe first, then read: an update in between is seen live, from the key, or both.
-            await s.psubscribe(...next.patterns.map((p) => patterns.get(p)!));
+            await s.psubscribe(...next.patterns.map((p) => patterns.get(p)!)).catch((error: unknown) => {
+              if (!isDenied(error)) throw error;
+              // Not this user's to read (ACL): forget the patterns, so reconnects do not ask again.
+              for (const p of next.patterns) patterns.delete(p);
+              const topic = next.patterns.join(', ');
+              emit({ type: 'denied', operation: 'subscribe', topic, reason: (error as Error).message });
+              throw new BusError(`Redis denied the subscription to ${topic}: ${(error as Error).message}`, 'bus-denied', { cause: error });
+            });
             await readRetained(next.patterns);
           } finally {
             endRead();

@@ -142,6 +142,15 @@ function attackSuite(start: () => Promise<AccessTarget>): void {
     }
   });
 
+  it('a subscription outside its rights is denied (bus-denied)', async () => {
+    const forger = await connectAs(target, FORGER);
+    open.push(forger);
+    const subscribing = forger.subscribe('chinook/another-system/state/+');
+    // mosquitto 2.0 grants the SUBACK and filters each message at delivery instead (no identity may publish there).
+    if (target.kind === 'mosquitto') await expect(subscribing).resolves.toBeUndefined();
+    else await expect(subscribing).rejects.toMatchObject({ code: 'bus-denied' });
+  });
+
   it("the owner's own publishes still go through", async () => {
     const observer = await watch(target);
     open.push(observer.bus);

@@ -42,14 +42,27 @@ async function runsAndStopsCleanly(args: readonly string[]): Promise<RunningSyst
 }
 
 describe('chinook run on its embedded broker', () => {
-  it('converges with ownership enforced: anonymous clients and made-up credentials are refused', async () => {
+  it('converges with ownership enforced: made-up credentials are refused; a client without any may read and not write', async () => {
     const system = await runsAndStopsCleanly([]);
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(system.lines[0] ?? '')?.[1]);
-    expect(system.lines[0]).toContain('mqtt://observer:***@');
-    for (const url of [`mqtt://127.0.0.1:${port}`, `mqtt://energy-service:guess@127.0.0.1:${port}`]) {
+    for (const url of [`mqtt://energy-service:guess@127.0.0.1:${port}`, `mqtt://observer:guess@127.0.0.1:${port}`, `mqtt://intruder:x@127.0.0.1:${port}`]) {
       const bus = createBus(url, { clientId: 'intruder', connectTimeoutMs: 5_000 });
       await expect(bus.connect()).rejects.toMatchObject({ code: 'bus-refused' });
     }
+    const reader = createBus(`mqtt://127.0.0.1:${port}`, { clientId: 'reader', connectTimeoutMs: 5_000, reconnectPeriodMs: 60_000 });
+    const seen: string[] = [];
+    reader.onMessage((m) => seen.push(m.payload.toString()));
+    await reader.connect();
+    await reader.subscribe('chinook/home/state/+');
+    const deadline = Date.now() + 5_000;
+    while (seen.length < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(seen.length, 'every domain read').toBeGreaterThanOrEqual(6);
+    // Its publish is refused: the broker drops the connection, and the forged state reaches nobody.
+    void reader.publish('chinook/home/state/power', Buffer.from('FORGED'), { retain: true }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(seen.filter((p) => p === 'FORGED')).toEqual([]);
+    await reader.close({ abrupt: true });
+    expect(system.lines.join('\n')).not.toContain('rejected');
     system.child.kill('SIGINT');
     expect((await system.exit).code).toBe(0);
   }, 150_000);

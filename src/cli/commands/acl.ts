@@ -8,16 +8,12 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { identitiesNeedingSecrets, renderAccessFiles, type AccessFile } from '../../codegen/emit-access.js';
-import { buildAccessRights, reservedIdentityClash } from '../../model/access.js';
-import type { SystemModel } from '../../model/types.js';
 import { CliError, UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
-import { loadConfig } from '../config.js';
 import { ExitCode } from '../exit-codes.js';
-import { loadSystemFromDir } from '../load-system.js';
 import { parseCommandArgs } from '../parse-args.js';
-import { renderDiagnostics } from '../render-diagnostics.js';
 import { loadSecrets } from '../access/secrets.js';
+import { loadAccessRights } from '../access/load-rights.js';
 
 const usage = 'usage: chinook acl [DIR] [--out OUT] [--secrets DIR] [--check] [--rotate NAME]…';
 
@@ -76,10 +72,6 @@ async function writeChanged(out: string, files: readonly AccessFile[]): Promise<
   return changed;
 }
 
-function accessInput(model: SystemModel, prefix: string) {
-  return { prefix, domains: model.domains.map((d) => ({ name: d.name, owner: d.owner })), services: model.services.map((s) => s.name) };
-}
-
 export const aclCommand: Command = {
   summary: 'write broker ACL and password files (mosquitto, Redis, EMQX) from the manifests',
   usage,
@@ -90,13 +82,9 @@ export const aclCommand: Command = {
       return ExitCode.ok;
     }
     if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, usage);
-    const config = await loadConfig(ctx.cwd);
-    const loaded = await loadSystemFromDir(positionals[0] ?? config.manifests, { cwd: ctx.cwd, system: config.system });
-    if (loaded.diagnostics.length > 0) ctx.stderr.write(renderDiagnostics(loaded.diagnostics, 'text', loaded.sources, { color: ctx.color }));
-    if (loaded.model === undefined) return ExitCode.failure;
-    const clash = reservedIdentityClash(loaded.model.services.map((s) => s.name));
-    if (clash !== undefined) throw new CliError(`service \`${clash}\` is named like a reserved identity (observer, default, liveness): rename it`, ExitCode.failure);
-    const rights = buildAccessRights(accessInput(loaded.model, config.prefix ?? `chinook/${config.system}`));
+    const loaded = await loadAccessRights(ctx, positionals[0]);
+    if (loaded === undefined) return ExitCode.failure;
+    const { rights, config } = loaded;
     const names = identitiesNeedingSecrets(rights);
     const rotate = new Set(values.rotate?.includes('all') ? names : (values.rotate ?? []));
     for (const name of rotate) {

@@ -132,7 +132,8 @@ export interface EmbeddedRunAccess extends RunIdentities {
 
 /**
  * Fresh identities for one run on the embedded broker: a random secret for each service
- * and the observer, rights from the system (the same rights `chinook acl` writes).
+ * and the observer, rights from the system (the same rights `chinook acl` writes). Clients
+ * without credentials may read, as the observer does, and write nothing.
  */
 export function embeddedIdentities(system: SystemSpec): EmbeddedRunAccess {
   const rights = buildAccessRights({
@@ -146,13 +147,19 @@ export function embeddedIdentities(system: SystemSpec): EmbeddedRunAccess {
     if (brokerUrl === undefined) throw new Error('the embedded broker is not listening yet');
     return withCredentials(brokerUrl, name, identities.get(name)!.secret);
   };
+  const observer = rights.identities.find((i) => i.name === OBSERVER)!;
   return {
-    access: { identities },
+    // Reading is open on a development run (mosquitto_sub can watch it); writing is not.
+    access: { identities, anonymous: { subscribe: observer.subscribe } },
     bind(url) {
       brokerUrl = url;
     },
     serviceUrl: async (service) => urlFor(service),
-    consoleUrl: async () => urlFor(OBSERVER),
+    // The console only reads: as an anonymous reader, its URL (shown) is the broker's own.
+    consoleUrl: async () => {
+      if (brokerUrl === undefined) throw new Error('the embedded broker is not listening yet');
+      return brokerUrl;
+    },
     childEnv(service) {
       if (brokerUrl === undefined) throw new Error('the embedded broker is not listening yet');
       return { CHINOOK_BROKER: brokerUrl, CHINOOK_BROKER_USERNAME: service, CHINOOK_BROKER_PASSWORD: identities.get(service)!.secret };
