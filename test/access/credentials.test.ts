@@ -81,10 +81,12 @@ describeIfBinary('mosquitto', 'credentials from the environment, against mosquit
       expect(statuses.some((s) => s.includes('"online"'))).toBe(true);
     } finally {
       run.child.kill('SIGINT');
+      const killer = setTimeout(() => run.child.kill('SIGKILL'), 10_000);
       await run.exit;
-      await observer.close();
+      clearTimeout(killer);
+      await observer.close({ abrupt: true });
     }
-  }, 90_000);
+  }, 150_000);
 
   it('a wrong password: the service exits 1 early with bus-refused, the password never shown', async () => {
     const run = runService([], { CHINOOK_BROKER: broker.url, CHINOOK_BROKER_USERNAME: 'energy-service', CHINOOK_BROKER_PASSWORD: 'WrongPassword99' });

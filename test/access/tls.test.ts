@@ -4,7 +4,7 @@
  * mosquitto the client certificate is the identity (`use_identity_as_username`), and the
  * rights of `chinook acl` apply to it.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,9 @@ import { createBus, type CreateBusOptions } from '../../src/bus/create-bus.js';
 import { encodeStatus } from '../../src/runtime/envelope.js';
 import { describeIfBinary, hasBinary, startMosquitto, startRedis, type ExternalBroker } from '../support/brokers.js';
 import { PREFIX, SECRETS, writeAccessFiles } from './access-targets.js';
+import { BIN, ensureBuilt, ROOT } from '../manifest/run-cli.js';
+
+beforeAll(ensureBuilt, 120_000);
 
 const dir = mkdtempSync(path.join(tmpdir(), 'chinook-tls-'));
 const file = (name: string): string => path.join(dir, name);
@@ -110,6 +113,24 @@ describeIfBinary(hasBinary('openssl') ? 'redis-server' : 'openssl', 'rediss:// o
     await energy.publish(`${PREFIX}/status/energy-service`, online('energy-service'), { retain: true });
     await expect(energy.publish(`${PREFIX}/status/lighting-service`, online('lighting-service'), { retain: true })).rejects.toMatchObject({ code: 'bus-denied' });
   });
+
+  it('`chinook run` verifies the server against NODE_EXTRA_CA_CERTS and connects as its user', async () => {
+    const child = spawn(process.execPath, [BIN, 'run', 'energy-service', '--broker', `rediss://localhost:${port}`], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: file('ca.crt'), CHINOOK_BROKER_USERNAME: 'energy-service', CHINOOK_BROKER_PASSWORD: SECRETS.get('energy-service')! },
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!output.includes('started') && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(output).toContain('energy-service: started');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 90_000);
 
   it('refuses a server it cannot verify (no CA given)', async () => {
     await expect(connect(as('energy-service'), { connectTimeoutMs: 3_000, redis: { tls: {} } })).rejects.toMatchObject({ code: 'bus-unreachable' });
