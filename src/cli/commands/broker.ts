@@ -73,7 +73,7 @@ export const brokerCommand: Command = {
     }
     const enforced = access ? `, access rights of ${access.identities.size} identities enforced` : '';
     ctx.stdout.write(`chinook broker: listening on ${broker.url} (MQTT 3.1.1, in memory${enforced}; Ctrl-C to stop)\n`);
-    ctx.stdout.write(`  connect services with: chinook run --broker ${broker.url}\n`);
+    ctx.stdout.write(`  connect services with: chinook run --broker ${broker.url}${access ? ` --secrets ${values.secrets}` : ''}\n`);
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off('SIGINT', stop);
