@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ensureBuilt, ROOT } from '../manifest/run-cli.js';
 import { describeIfBinary, startMosquitto, type ExternalBroker } from '../support/brokers.js';
 import { connectAs, PREFIX, SECRETS, writeAccessFiles, type AccessTarget } from './access-targets.js';
+import { startInspect } from '../e2e/inspect-child.js';
 
 beforeAll(ensureBuilt, 120_000);
 const temp = mkdtempSync(path.join(tmpdir(), 'chinook-credentials-'));
@@ -86,6 +87,19 @@ describeIfBinary('mosquitto', 'credentials from the environment, against mosquit
       clearTimeout(killer);
       await observer.close({ abrupt: true });
     }
+  }, 150_000);
+
+  it('chinook inspect watches as the observer with CHINOOK_BROKER_PASSWORD_FILE (and is refused without it)', async () => {
+    const secretFile = path.join(temp, 'observer.secret');
+    writeFileSync(secretFile, SECRETS.get('observer')! + '\n', { mode: 0o600 });
+    const inspect = await startInspect(broker.url, [], { CHINOOK_BROKER_PASSWORD_FILE: secretFile });
+    try {
+      const state = (await (await fetch(new URL('/api/services', inspect.url))).json()) as unknown;
+      expect(state).toBeDefined();
+    } finally {
+      await inspect.stop();
+    }
+    await expect(startInspect(broker.url)).rejects.toThrow(/bus-refused/);
   }, 150_000);
 
   it('a wrong password: the service exits 1 early with bus-refused, the password never shown', async () => {

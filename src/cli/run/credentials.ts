@@ -55,7 +55,13 @@ export async function startLivenessWatcher(identities: RunIdentities): Promise<B
 /** The URL with this user name and password in it (kept in memory; shown only through redactUrl). */
 export function withCredentials(url: string, username: string | undefined, password: string | undefined): string {
   if (username === undefined && password === undefined) return url;
-  const parsed = new URL(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Not a URL: the bus refuses it with a message of its own (redacted).
+    return url;
+  }
   if (username !== undefined) parsed.username = encodeURIComponent(username);
   if (password !== undefined) parsed.password = encodeURIComponent(password);
   return parsed.toString();
