@@ -82,9 +82,9 @@ function hasPassword(url: string): boolean {
  */
 export function hidePasswordFromPs(brokerFlag: string | undefined, warn: (line: string) => void): void {
   if (brokerFlag === undefined || !hasPassword(brokerFlag)) return;
-  warn('warning: the password in --broker is visible to every user of this machine (ps); use CHINOOK_BROKER or CHINOOK_BROKER_PASSWORD_FILE instead (docs/security.md)');
   // `--broker URL` and `--broker=URL` alike.
   process.title = process.argv.map((arg) => arg.replace(brokerFlag, redactUrl(brokerFlag))).join(' ');
+  warn('warning: the password in --broker is visible to every user of this machine (ps); use CHINOOK_BROKER or CHINOOK_BROKER_PASSWORD_FILE instead (docs/security.md)');
 }
 
 /** Identities on an external broker, from the URL, the environment or a secrets folder. */
