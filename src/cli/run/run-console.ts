@@ -214,7 +214,15 @@ export function pausedByReport(text: string): boolean | undefined {
 
 /** The URL as shown to people and logs: never with its password. */
 export function showUrl(url: string): string {
-  return redactUrl(url);
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    // Not a URL: still never its password.
+    return redactUrl(url);
+  }
 }
 
 /** How to watch the bus with its own stock client: mosquitto_sub for MQTT, redis-cli for Redis. */
