@@ -59,7 +59,7 @@ describeIfBinary('mosquitto', 'credentials from the environment, against mosquit
   let target: AccessTarget;
   const files = writeAccessFiles();
   beforeAll(async () => {
-    broker = await startMosquitto(['allow_anonymous false', `password_file ${files.dir}/mosquitto.passwd`, `acl_file ${files.dir}/mosquitto.acl`]);
+    broker = await startMosquitto({ extraConfig: ['allow_anonymous false', `password_file ${files.dir}/mosquitto.passwd`, `acl_file ${files.dir}/mosquitto.acl`] });
     target = { name: 'mosquitto', url: broker.url, kind: 'mosquitto', mqtt5: false, stop: () => broker.stop() };
   }, 30_000);
   afterAll(async () => {

@@ -70,7 +70,7 @@ describe('chinook run on its embedded broker', () => {
 
 describeIfBinary('mosquitto', 'chinook run on mosquitto configured by chinook acl', () => {
   it('converges unchanged, every service as itself (--secrets)', async () => {
-    const broker = await startMosquitto(['allow_anonymous false', `password_file ${access}/mosquitto.passwd`, `acl_file ${access}/mosquitto.acl`]);
+    const broker = await startMosquitto({ extraConfig: ['allow_anonymous false', `password_file ${access}/mosquitto.passwd`, `acl_file ${access}/mosquitto.acl`] });
     brokers.push(broker);
     const system = await runsAndStopsCleanly(['--broker', `${broker.url}?protocol=5`, '--secrets', secrets]);
     system.child.kill('SIGINT');

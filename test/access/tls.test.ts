@@ -63,7 +63,7 @@ const online = (service: string): Buffer => encodeStatus({ service, status: 'onl
 describeIfBinary(hasBinary('openssl') ? 'mosquitto' : 'openssl', 'mqtts:// on mosquitto, client certificates as identity', () => {
   let url = '';
   beforeAll(async () => {
-    const broker = await startMosquitto([
+    const broker = await startMosquitto({ extraConfig: [
       'allow_anonymous false',
       `cafile ${file('ca.crt')}`,
       `certfile ${file('server.crt')}`,
@@ -71,7 +71,7 @@ describeIfBinary(hasBinary('openssl') ? 'mosquitto' : 'openssl', 'mqtts:// on mo
       'require_certificate true',
       'use_identity_as_username true',
       `acl_file ${files.dir}/mosquitto.acl`,
-    ]);
+    ] });
     brokers.push(broker);
     url = `mqtts://localhost:${broker.port}?protocol=5`;
   }, 30_000);
