@@ -47,7 +47,14 @@ export type BusEvent =
   /** The connection was lost; the adapter keeps trying to reconnect until closed. */
   | { readonly type: 'disconnect'; readonly reason: string }
   /** A non-fatal error worth reporting. */
-  | { readonly type: 'error'; readonly error: Error };
+  | { readonly type: 'error'; readonly error: Error }
+  /**
+   * The broker refused an operation this identity has no right to (MQTT 5 reason code,
+   * Redis NOPERM, SUBACK failure). The operation's promise also rejects with `bus-denied`.
+   * MQTT 3.1.1 brokers drop a denied publish silently (mosquitto) or close the connection
+   * (aedes): no event then (docs/security.md).
+   */
+  | { readonly type: 'denied'; readonly operation: 'publish' | 'subscribe'; readonly topic: string; readonly reason: string };
 
 export interface PublishOptions {
   readonly retain: boolean;
@@ -97,12 +104,16 @@ export interface Bus {
   close(options?: { readonly abrupt?: boolean }): Promise<void>;
 }
 
-/** Thrown (only) by `connect` and `publish` when the bus cannot be reached or refuses. */
+/**
+ * Thrown (only) by `connect`, `publish` and `subscribe` when the bus cannot be reached or refuses.
+ * `bus-refused`: the broker refused the connection (bad user name or password, not authorised);
+ * `bus-denied`: it refused one operation outside this identity's rights.
+ */
 export class BusError extends Error {
   override readonly name = 'BusError';
   constructor(
     message: string,
-    readonly code: 'bus-unreachable' | 'bus-refused' | 'bus-closed' | 'bus-url-invalid',
+    readonly code: 'bus-unreachable' | 'bus-refused' | 'bus-denied' | 'bus-closed' | 'bus-url-invalid',
     options?: { cause?: unknown },
   ) {
     super(message, options);

@@ -13,6 +13,7 @@ import { BusError, type Bus, type BusOptions } from './bus.js';
 import { createMemoryBus, getNamedMemoryBroker } from './memory.js';
 import { createMqttBus, type MqttBusOptions } from './mqtt.js';
 import { createRedisBus, type RedisBusOptions } from './redis.js';
+import { redactUrl } from './url.js';
 
 export type CreateBusOptions = BusOptions & Omit<MqttBusOptions, keyof BusOptions> & Omit<RedisBusOptions, keyof BusOptions>;
 
@@ -30,7 +31,7 @@ export function createBus(url: string | undefined, options: CreateBusOptions): B
       return createMemoryBus(getNamedMemoryBroker(decodeURIComponent(url.slice('memory://'.length).replace(/\/+$/, ''))), options);
     default:
       throw new BusError(
-        `unsupported bus URL \`${url}\`: use mqtt://host:port, mqtts://, redis://host:port, rediss:// or memory://name`,
+        `unsupported bus URL \`${redactUrl(url)}\`: use mqtt://host:port, mqtts://, redis://host:port, rediss:// or memory://name`,
         'bus-url-invalid',
       );
   }

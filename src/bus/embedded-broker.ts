@@ -5,6 +5,7 @@
  * It does not speak MQTT 5: clients use protocol 4 against it.
  */
 import net from 'node:net';
+import { createAedesAccessHooks, type BrokerAccess } from './broker-access.js';
 
 export interface EmbeddedBroker {
   /** `mqtt://host:port` */
@@ -20,13 +21,18 @@ export interface EmbeddedBrokerOptions {
   readonly port?: number;
   /** Default `127.0.0.1`: not reachable from other machines unless asked for. */
   readonly host?: string;
+  /**
+   * Identities and their rights: when given, only they may connect, each publishing and
+   * subscribing within its rights (src/bus/broker-access.ts). Absent: anyone may do anything.
+   */
+  readonly access?: BrokerAccess;
 }
 
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = options.host ?? '127.0.0.1';
   // Loaded on first use: importing chinook-ipc/runtime must not pay for the broker.
   const { Aedes } = await import('aedes');
-  const aedes = await Aedes.createBroker();
+  const aedes = await Aedes.createBroker(options.access ? (createAedesAccessHooks(options.access) as never) : {});
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     // Nagle + delayed ACK would hold back small QoS 1 publishes and their PUBACKs.

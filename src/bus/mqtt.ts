@@ -16,6 +16,7 @@ import tls from 'node:tls';
 import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { BusError, type Bus, type BusOptions, type PublishOptions, type SubscribeOptions } from './bus.js';
 import { createBusListeners } from './listeners.js';
+import { redactUrl } from './url.js';
 
 /** TLS settings passed through to `tls.connect` for `mqtts://`. */
 export interface MqttTlsOptions {
@@ -52,20 +53,20 @@ export function parseMqttUrl(url: string): ParsedMqttUrl {
   try {
     parsed = new URL(url);
   } catch {
-    throw new BusError(`\`${url}\` is not a valid URL (expected mqtt://host:port)`, 'bus-url-invalid');
+    throw new BusError(`\`${redactUrl(url)}\` is not a valid URL (expected mqtt://host:port)`, 'bus-url-invalid');
   }
   const secure = parsed.protocol === 'mqtts:';
   if (!secure && parsed.protocol !== 'mqtt:') {
-    throw new BusError(`\`${url}\` is not an MQTT URL (expected mqtt:// or mqtts://)`, 'bus-url-invalid');
+    throw new BusError(`\`${redactUrl(url)}\` is not an MQTT URL (expected mqtt:// or mqtts://)`, 'bus-url-invalid');
   }
-  if (!parsed.hostname) throw new BusError(`\`${url}\` has no host`, 'bus-url-invalid');
+  if (!parsed.hostname) throw new BusError(`\`${redactUrl(url)}\` has no host`, 'bus-url-invalid');
   const port = parsed.port === '' ? (secure ? 8883 : 1883) : Number(parsed.port);
   const protocolParam = parsed.searchParams.get('protocol') ?? parsed.searchParams.get('protocolVersion');
   let protocolVersion: 4 | 5 | undefined;
   if (protocolParam !== null) {
     if (protocolParam === '5' || protocolParam === '5.0') protocolVersion = 5;
     else if (protocolParam === '4' || protocolParam === '3.1.1') protocolVersion = 4;
-    else throw new BusError(`\`${url}\`: protocol must be 4 (3.1.1) or 5 (got \`${protocolParam}\`)`, 'bus-url-invalid');
+    else throw new BusError(`\`${redactUrl(url)}\`: protocol must be 4 (3.1.1) or 5 (got \`${protocolParam}\`)`, 'bus-url-invalid');
   }
   // IPv6 hosts come back bracketed from WHATWG URL; net.connect wants them bare.
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -86,6 +87,13 @@ function toBuffer(bytes: Uint8Array): Buffer {
 function classifyConnectError(error: Error & { code?: unknown }): BusError['code'] {
   // CONNACK refusals (bad credentials, not authorised) carry a numeric reason code.
   return typeof error.code === 'number' ? 'bus-refused' : 'bus-unreachable';
+}
+
+/** MQTT 5 reason codes from 0x80 up are failures (a PUBACK's or a SUBACK's). */
+function deniedReason(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'number' || code < 0x80) return undefined;
+  return `${(error as Error).message.replace(/^Publish error: /, '')} (MQTT reason code ${code})`;
 }
 
 /**
@@ -219,13 +227,13 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
         });
         c.on('error', (error: Error & { code?: unknown }) => {
           if (!everConnected) {
-            fail(
-              new BusError(
-                `cannot connect to the MQTT broker at ${target.host}:${target.port}: ${error.message}`,
-                classifyConnectError(error),
-                { cause: error },
-              ),
-            );
+            const code = classifyConnectError(error);
+            const where = `the MQTT broker at ${target.host}:${target.port}`;
+            const who = username === undefined ? 'no user name' : `user \`${username}\``;
+            const message = code === 'bus-refused'
+              ? `${where} refused the connection (bus-refused, ${who}): ${error.message}; check the credentials and rights (docs/security.md)`
+              : `cannot connect to ${where}: ${error.message}`;
+            fail(new BusError(message, code, { cause: error }));
             return;
           }
           // After close() the client may still flush (a PINGREQ, a PUBACK) into the ended
@@ -245,6 +253,11 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
       try {
         await client.publishAsync(topic, toBuffer(payload), { qos: 1, retain: publishOptions.retain });
       } catch (error) {
+        const denied = deniedReason(error);
+        if (denied !== undefined && !closed) {
+          emit({ type: 'denied', operation: 'publish', topic, reason: denied });
+          throw new BusError(`the broker denied publishing on ${topic}: ${denied}`, 'bus-denied', { cause: error });
+        }
         throw new BusError(`publish on ${topic} failed: ${(error as Error).message}`, closed ? 'bus-closed' : 'bus-refused', { cause: error });
       }
     },
@@ -254,9 +267,20 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
       patterns.add(pattern);
       // While offline, mqtt.js queues the SUBSCRIBE and replays it (options included) on reconnect.
       const noLocal = protocolVersion === 5 && subscribeOptions?.noLocal === true;
-      const granted = await client.subscribeAsync(pattern, noLocal ? { qos: 1, nl: true } : { qos: 1 });
+      const denied = (reason: string): BusError => {
+        emit({ type: 'denied', operation: 'subscribe', topic: pattern, reason });
+        return new BusError(`the broker denied the subscription to ${pattern} (${reason})`, 'bus-denied');
+      };
+      let granted: readonly { readonly qos: number }[];
+      try {
+        granted = await client.subscribeAsync(pattern, noLocal ? { qos: 1, nl: true } : { qos: 1 });
+      } catch (error) {
+        // mqtt.js rejects a SUBACK failure (0x80, or an MQTT 5 reason code) with the packet attached.
+        if ((error as { packet?: { cmd?: string } }).packet?.cmd === 'suback') throw denied(`SUBACK: ${(error as Error).message}`);
+        throw new BusError(`subscribe to ${pattern} failed: ${(error as Error).message}`, closed ? 'bus-closed' : 'bus-unreachable', { cause: error });
+      }
       const refused = granted.find((g) => g.qos === 128 || g.qos > 2);
-      if (refused) throw new BusError(`the broker refused the subscription to ${pattern}`, 'bus-refused');
+      if (refused) throw denied(`SUBACK ${refused.qos === 128 ? '0x80 failure' : `reason code ${refused.qos}`}`);
     },
     onMessage: listeners.onMessage,
     onEvent: listeners.onEvent,

@@ -28,6 +28,7 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { BusError, matchesTopic, type Bus, type BusOptions, type PublishOptions } from './bus.js';
 import { createBusListeners } from './listeners.js';
+import { redactUrl } from './url.js';
 
 export interface RedisBusOptions extends BusOptions {
   /** Extra ioredis options (e.g. `tls: { ca }` for rediss://); the URL gives host, port, user, password, db. */
@@ -58,11 +59,19 @@ redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
 if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('HSET', KEYS[2], 'topic', ARGV[2], 'payload', ARGV[3]) end
 return 1`;
 
-/** KEYS: alive, will. Fires the will once: only if the client is not alive and the will is still there. */
+/**
+ * KEYS: alive, will. Fires the will once: only if the client is not alive and the will is still there.
+ * A will key of a named user (`$chinook/will/<user>/<clientId>`) may only name that user's own
+ * status (`…/status/<user>`): under ACLs the firer (the `liveness` identity, docs/security.md)
+ * may write every status, so a client must not be able to register another service's `offline`.
+ */
 const FIRE_WILL = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local topic = redis.call('HGET', KEYS[2], 'topic')
 if not topic then return 0 end
+local user = string.match(KEYS[2], '^%$chinook/will/([^/]+)/')
+local service = string.match(topic, '/status/([^/]+)$')
+if user and service and user ~= service then redis.call('DEL', KEYS[2]) return 0 end
 local payload = redis.call('HGET', KEYS[2], 'payload')
 redis.call('DEL', KEYS[2])
 if string.len(payload) == 0 then redis.call('DEL', topic) else redis.call('SET', topic, payload) end
@@ -120,8 +129,24 @@ function parseDb(url: string): number {
     const db = new URL(url).pathname.replace(/^\//, '');
     return db === '' ? 0 : Number(db);
   } catch {
-    throw new BusError(`\`${url}\` is not a valid URL (expected redis://host:port)`, 'bus-url-invalid');
+    throw new BusError(`\`${redactUrl(url)}\` is not a valid URL (expected redis://host:port)`, 'bus-url-invalid');
   }
+}
+
+function urlUser(url: string): string | undefined {
+  try {
+    const name = decodeURIComponent(new URL(url).username);
+    // A user name holding `/` would reach into another user's keys: not used for them.
+    return name === '' || name.includes('/') ? undefined : name;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A Redis ACL refusal (this user has no right to the command, key or channel). */
+function isDenied(error: unknown): boolean {
+  // NOPERM for a command; inside a script Redis says "The user executing the script can't …".
+  return error instanceof Error && /^NOPERM|user executing the script can't/.test(error.message);
 }
 
 function describeTarget(url: string): string {
@@ -135,16 +160,18 @@ function describeTarget(url: string): string {
 }
 
 export function createRedisBus(url: string, options: RedisBusOptions): Bus {
-  if (!/^rediss?:\/\//i.test(url)) throw new BusError(`\`${url}\` is not a Redis URL (expected redis:// or rediss://)`, 'bus-url-invalid');
+  if (!/^rediss?:\/\//i.test(url)) throw new BusError(`\`${redactUrl(url)}\` is not a Redis URL (expected redis:// or rediss://)`, 'bus-url-invalid');
   const db = parseDb(url);
-  if (!Number.isInteger(db) || db < 0) throw new BusError(`\`${url}\`: the database must be a number`, 'bus-url-invalid');
+  if (!Number.isInteger(db) || db < 0) throw new BusError(`\`${redactUrl(url)}\`: the database must be a number`, 'bus-url-invalid');
   const where = describeTarget(url);
   const keepaliveMs = Math.max(1, options.keepaliveSeconds ?? 10) * 1000;
   const reconnectPeriodMs = options.reconnectPeriodMs ?? 1_000;
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const expiredChannel = `__keyevent@${db}__:expired`;
-  const aliveKey = ALIVE_PREFIX + options.clientId;
-  const willKey = WILL_PREFIX + options.clientId;
+  // Keys of a named user live under its name, where ACLs can give it them alone (docs/security.md).
+  const user = options.redis?.username ?? urlUser(url);
+  const aliveKey = ALIVE_PREFIX + (user ? `${user}/` : '') + options.clientId;
+  const willKey = WILL_PREFIX + (user ? `${user}/` : '') + options.clientId;
   const willPayload = options.will ? Buffer.from(options.will.payload) : undefined;
 
   // Chinook reads replies as RESP2 (`legacy`); ioredis types the constructor by that mode.
@@ -181,6 +208,14 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
     if (!closed) emit({ type: 'error', error: error instanceof Error ? error : new Error(String(error)) });
   };
 
+  /**
+   * With ACLs (docs/security.md) only the `liveness` identity may fire another client's
+   * will: for everyone else NOPERM is the expected answer, not an error worth reporting.
+   */
+  const reportUnlessDenied = (error: unknown): void => {
+    if (!isDenied(error)) report(error);
+  };
+
   const deliver = listeners.deliver;
 
   const onPmessage = (glob: string, channel: Buffer, payload: Buffer): void => {
@@ -199,7 +234,7 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
     const name = key.toString();
     if (!name.startsWith(ALIVE_PREFIX)) return;
     const clientId = name.slice(ALIVE_PREFIX.length);
-    cmd?.chinookFireWill(name, WILL_PREFIX + clientId).catch(report);
+    cmd?.chinookFireWill(name, WILL_PREFIX + clientId).catch(reportUnlessDenied);
   };
 
   /** Fire the will of every client whose alive key is gone (missed expiries, or no notifications). */
@@ -211,7 +246,7 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
       const [next, keys] = await c.scan(cursor, 'MATCH', `${WILL_PREFIX}*`, 'COUNT', SCAN_COUNT);
       cursor = next;
       for (const key of keys) {
-        await c.chinookFireWill(ALIVE_PREFIX + key.slice(WILL_PREFIX.length), key);
+        await c.chinookFireWill(ALIVE_PREFIX + key.slice(WILL_PREFIX.length), key).catch(reportUnlessDenied);
       }
     } while (cursor !== '0');
   };
@@ -422,11 +457,15 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
         clearTimeout(timer);
         closed = true;
         stopTimers();
+        // A refused TLS handshake (an unverifiable server) still emits an alert on the socket
+        // after ioredis lets go of it: without a listener that would crash the process.
+        for (const client of [c, s]) (client as unknown as { stream?: NodeJS.EventEmitter }).stream?.on('error', () => {});
         c.disconnect();
         s.disconnect();
         const message = lastError?.message ?? (error as Error).message;
         const refused = /NOAUTH|WRONGPASS|NOPERM|invalid password|ERR AUTH/i.test(message);
-        throw new BusError(`cannot connect to Redis at ${where}: ${message}`, refused ? 'bus-refused' : 'bus-unreachable', { cause: error });
+        const said = refused ? `Redis at ${where} refused the connection (bus-refused): ${message}; check the credentials and rights (docs/security.md)` : `cannot connect to Redis at ${where}: ${message}`;
+        throw new BusError(said, refused ? 'bus-refused' : 'bus-unreachable', { cause: error });
       }
     },
     async publish(topic: string, payload: Uint8Array, publishOptions: PublishOptions) {
@@ -438,7 +477,12 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
         if (publishOptions.retain) await c.chinookPublishRetained(topic, bytes);
         else await c.publish(topic, bytes);
       } catch (error) {
-        throw new BusError(`publish on ${topic} failed: ${(error as Error).message}`, closed ? 'bus-closed' : 'bus-refused', { cause: error });
+        const message = (error as Error).message;
+        if (isDenied(error) && !closed) {
+          emit({ type: 'denied', operation: 'publish', topic, reason: message });
+          throw new BusError(`Redis denied publishing on ${topic}: ${message}`, 'bus-denied', { cause: error });
+        }
+        throw new BusError(`publish on ${topic} failed: ${message}`, closed ? 'bus-closed' : 'bus-refused', { cause: error });
       }
     },
     async subscribe(pattern: string) {
@@ -457,7 +501,14 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
           batch = undefined;
           try {
             // Subscribe first, then read: an update in between is seen live, from the key, or both.
-            await s.psubscribe(...next.patterns.map((p) => patterns.get(p)!));
+            await s.psubscribe(...next.patterns.map((p) => patterns.get(p)!)).catch((error: unknown) => {
+              if (!isDenied(error)) throw error;
+              // Not this user's to read (ACL): forget the patterns, so reconnects do not ask again.
+              for (const p of next.patterns) patterns.delete(p);
+              const topic = next.patterns.join(', ');
+              emit({ type: 'denied', operation: 'subscribe', topic, reason: (error as Error).message });
+              throw new BusError(`Redis denied the subscription to ${topic}: ${(error as Error).message}`, 'bus-denied', { cause: error });
+            });
             await readRetained(next.patterns);
           } finally {
             endRead();

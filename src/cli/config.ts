@@ -25,6 +25,10 @@ export interface ChinookConfig {
   readonly onDependencyLost?: 'pause' | 'exit';
   /** MQTT keepalive (s) or Redis liveness expiry (s). */
   readonly keepaliveSeconds?: number;
+  /** Folder `chinook acl` writes broker ACL and password files to (default `access`). */
+  readonly access?: string;
+  /** Folder of identity secrets, `<identity>.secret` (default `secrets`; docs/security.md). */
+  readonly secrets?: string;
 }
 
 export const CONFIG_FILE = 'chinook.config.yaml';
@@ -36,7 +40,7 @@ export const DEFAULT_CONFIG: ChinookConfig = {
   handlers: 'handlers',
 };
 
-const STRING_KEYS = ['system', 'manifests', 'out', 'handlers', 'broker', 'prefix'] as const;
+const STRING_KEYS = ['system', 'manifests', 'out', 'handlers', 'broker', 'prefix', 'access', 'secrets'] as const;
 const NUMBER_KEYS = ['dependencyTimeoutMs', 'keepaliveSeconds'] as const;
 
 /** Reads `chinook.config.yaml` from `cwd` when present; a bad file is a usage error (exit 2). */

@@ -2,7 +2,7 @@ import type { CliContext, Command } from './command.js';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-codes.js';
 
-export type CommandName = 'validate' | 'generate' | 'graph' | 'run' | 'broker' | 'inspect' | 'init' | 'prune' | 'diff' | 'check-live';
+export type CommandName = 'validate' | 'generate' | 'graph' | 'run' | 'broker' | 'inspect' | 'init' | 'prune' | 'diff' | 'check-live' | 'acl';
 
 /**
  * A command as the registry knows it before it runs: its one-line summary and how to load it.
@@ -45,6 +45,7 @@ export const commands: Record<CommandName, CommandEntry> = {
   prune: { summary: 'clear retained state of domains (and statuses of services) no longer in the system (dry run unless --yes)', load: async () => (await import('./commands/prune.js')).pruneCommand },
   diff: { summary: 'classify every manifest change against a git ref or folder (exit 1 on a breaking change without a version bump)', load: async () => (await import('./commands/diff.js')).diffCommand },
   'check-live': { summary: 'check the retained states on a live bus against the current manifests (exit 1 if any would be rejected)', load: async () => (await import('./commands/check-live.js')).checkLiveCommand },
+  acl: { summary: 'write broker ACL and password files (mosquitto, Redis, EMQX) from the manifests', load: async () => (await import('./commands/acl.js')).aclCommand },
 };
 
 export function renderHelp(): string {

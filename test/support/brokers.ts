@@ -127,16 +127,24 @@ export interface MosquittoOptions {
   readonly extraConfig?: readonly string[];
 }
 
-/** mosquitto on a free port: anonymous, no persistence (unless asked), TCP_NODELAY, verbose off. */
+/**
+ * mosquitto on a free port: anonymous, no persistence (unless asked), TCP_NODELAY, verbose off.
+ * `extraConfig` lines apply to its listener too (e.g. `password_file`, `acl_file`, `certfile`);
+ * one of them setting `allow_anonymous` replaces the default. Given files to read, mosquitto
+ * run as root would drop to its own user and could not read the test's 0600 files: it stays root then.
+ */
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<ExternalBroker> {
   const port = await findFreePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'chinook-mosquitto-'));
   const config = path.join(dir, 'mosquitto.conf');
+  const extra = options.extraConfig ?? [];
+  const readsFiles = extra.some((line) => /^(password_file|acl_file|cafile|certfile|keyfile) /.test(line));
   writeFileSync(
     config,
     [
+      ...(readsFiles && process.getuid?.() === 0 ? ['user root'] : []),
       `listener ${port} ${HOST}`,
-      'allow_anonymous true',
+      ...(extra.some((line) => line.startsWith('allow_anonymous')) ? [] : ['allow_anonymous true']),
       'set_tcp_nodelay true',
       ...(options.persistence ? ['persistence true', `persistence_location ${dir}/`, 'autosave_interval 1'] : ['persistence false']),
       'log_dest stderr',
@@ -149,12 +157,15 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Ex
   return startProcess('mosquitto', 'mosquitto', ['-c', config], port, () => rmSync(dir, { recursive: true, force: true }));
 }
 
-/** redis-server on a free port: no persistence, keyspace expiry notifications on; `extraArgs` go first. */
-export async function startRedis(extraArgs: readonly string[] = []): Promise<ExternalBroker> {
+/**
+ * redis-server on a free port: no persistence, keyspace expiry notifications on; `extraArgs` go
+ * first. `tls`: the port speaks TLS only (`extraArgs` then name the certificate files).
+ */
+export async function startRedis(extraArgs: readonly string[] = [], options: { readonly tls?: boolean } = {}): Promise<ExternalBroker> {
   const port = await findFreePort();
   const args = [
     ...extraArgs,
-    '--port', String(port),
+    ...(options.tls ? ['--port', '0', '--tls-port', String(port)] : ['--port', String(port)]),
     '--bind', HOST,
     '--save', '',
     '--appendonly', 'no',

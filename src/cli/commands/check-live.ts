@@ -10,6 +10,7 @@ import { renderDiagnostics } from '../render-diagnostics.js';
 import { showUrl } from '../run/run-console.js';
 import { BusError } from '../../bus/bus.js';
 import { createBus } from '../../bus/create-bus.js';
+import { externalIdentities } from '../run/credentials.js';
 import { createStateSchemaCompiler } from '../../manifest/compile-state-schema.js';
 import type { SystemModel } from '../../model/types.js';
 import { toValidationIssues, type CompiledValidatorError } from '../../runtime/ajv-runtime.js';
@@ -147,7 +148,9 @@ async function settingsOf(argv: readonly string[], ctx: CliContext): Promise<{ u
   const url = values.broker ?? ctx.env['CHINOOK_BROKER'] ?? config.broker;
   if (url === undefined || url === '') throw new UsageError('--broker URL is required (or CHINOOK_BROKER, or `broker` in chinook.config.yaml)', usage);
   if (!/^(mqtts?|rediss?):\/\/./i.test(url)) throw new UsageError(`unsupported bus URL \`${showUrl(url)}\`: use mqtt://, mqtts://, redis:// or rediss://`, usage);
-  return { url, dir: positionals[0] ?? config.manifests, timeoutMs, format, system: config.system, prefix: config.prefix ?? `chinook/${config.system}` };
+  // As the `observer` identity when credentials are set up (docs/security.md): it only reads.
+  const observerUrl = await externalIdentities(url, ctx.env, ctx.env['CHINOOK_SECRETS'] || config.secrets, ctx.cwd).consoleUrl();
+  return { url: observerUrl, dir: positionals[0] ?? config.manifests, timeoutMs, format, system: config.system, prefix: config.prefix ?? `chinook/${config.system}` };
 }
 
 export const checkLiveCommand: Command = {

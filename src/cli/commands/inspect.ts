@@ -10,6 +10,7 @@ import { waitForStopSignal } from '../signals.js';
 import { compileProject, loadProject } from '../run/load-project.js';
 import { renameSystem } from '../run/run-services.js';
 import { showUrl } from '../run/run-console.js';
+import { externalIdentities, hidePasswordFromPs } from '../run/credentials.js';
 import { graphFromManifests, graphFromSystem } from '../inspect/system-graph.js';
 import { startInspectServer, type InspectServer } from '../inspect/inspect-server.js';
 import { createObserverBus } from '../inspect/observer-bus.js';
@@ -110,6 +111,7 @@ export const inspectCommand: Command = {
       return ExitCode.ok;
     }
     if (positionals.length > 0) throw new UsageError(`unexpected argument \`${positionals[0]}\``, usage);
+    hidePasswordFromPs(values.broker, (line) => void ctx.stderr.write(`chinook inspect: ${line}\n`));
     const config = await loadConfig(ctx.cwd);
     const url = values.broker ?? (ctx.env['CHINOOK_BROKER'] || undefined) ?? config.broker;
     if (url === undefined) {
@@ -125,7 +127,9 @@ export const inspectCommand: Command = {
     const project = await loadProject(await compileProject({ cwd: ctx.cwd, out: config.out }), config.out);
     const system = renameSystem(project.system, values.system);
     const graph = await loadGraph(config.manifests, system, ctx.cwd);
-    const bus = await connectObserver(url);
+    // As the `observer` identity when credentials are set up (docs/security.md): reads all, writes nothing.
+    const observerUrl = await externalIdentities(url, ctx.env, ctx.env['CHINOOK_SECRETS'] || config.secrets, ctx.cwd).consoleUrl();
+    const bus = await connectObserver(observerUrl);
     let server: InspectServer;
     try {
       server = await startInspectServer({ bus, system, graph, host, port, historySize, ...(token === undefined ? {} : { token }) });

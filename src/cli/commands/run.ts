@@ -7,6 +7,7 @@ import { compileProject, loadProject, type LoadedProject } from '../run/load-pro
 import { runConsole } from '../run/run-console.js';
 import { renameSystem, runInProcess, type RunSettings } from '../run/run-services.js';
 import { serviceJobEnv, superviseServices } from '../run/supervise.js';
+import { embeddedIdentities, externalIdentities, hidePasswordFromPs, startLivenessWatcher, type RunIdentities } from '../run/credentials.js';
 import { BusError } from '../../bus/bus.js';
 import { createBus } from '../../bus/create-bus.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../bus/embedded-broker.js';
@@ -20,6 +21,8 @@ const usage = [
   '  --broker URL                 mqtt://host:port[?protocol=5], mqtts://…, redis://…, rediss://…',
   '                               (default: $CHINOOK_BROKER, config `broker`, else an embedded broker)',
   '  --port N                     port of the embedded broker (default: a free port)',
+  '  --secrets DIR                each service connects as itself with DIR/<service>.secret (default:',
+  '                               $CHINOOK_SECRETS, config `secrets`; docs/security.md)',
   '  --system NAME                system name (topic prefix chinook/NAME; default: as generated)',
   '  --timeout MS                 how long to wait for required dependencies (0 = forever; default 30000)',
   '  --on-dependency-lost MODE    pause | exit, when a required dependency goes away (default pause)',
@@ -31,6 +34,7 @@ const usage = [
 const options = {
   broker: { type: 'string' },
   port: { type: 'string' },
+  secrets: { type: 'string' },
   system: { type: 'string' },
   timeout: { type: 'string' },
   'on-dependency-lost': { type: 'string' },
@@ -61,6 +65,7 @@ export const runCommand: Command = {
       baseCtx.stdout.write(usage + '\n');
       return ExitCode.ok;
     }
+    hidePasswordFromPs(values.broker, (line) => void baseCtx.stderr.write(`chinook run: ${line}\n`));
     const config: ChinookConfig = await loadConfig(baseCtx.cwd);
     const settings: RunSettings = {
       broker: values.broker ?? (baseCtx.env['CHINOOK_BROKER'] || undefined) ?? config.broker,
@@ -87,13 +92,19 @@ export const runCommand: Command = {
 
     let broker: EmbeddedBroker | undefined;
     let url = settings.broker;
+    let identities: RunIdentities;
+    let liveness: Awaited<ReturnType<typeof startLivenessWatcher>>;
     if (url === undefined) {
+      // The embedded broker enforces ownership too, with fresh credentials for this run's children.
+      const embedded = embeddedIdentities(project.system);
       try {
-        broker = await startEmbeddedBroker({ port: settings.port });
+        broker = await startEmbeddedBroker({ port: settings.port, access: embedded.access });
       } catch (error) {
         throw new CliError(`cannot start the embedded broker: ${(error as Error).message}`, ExitCode.failure);
       }
       url = broker.url;
+      embedded.bind(url);
+      identities = embedded;
     } else {
       try {
         createBus(url, { clientId: 'chinook-url-check' });
@@ -101,19 +112,27 @@ export const runCommand: Command = {
         if (error instanceof BusError) throw new UsageError(error.message, usage);
         throw error;
       }
+      identities = externalIdentities(url, ctx.env, values.secrets ?? (ctx.env['CHINOOK_SECRETS'] || undefined) ?? config.secrets, ctx.cwd);
     }
     try {
       const single = names.length === 1 && broker === undefined;
-      if (single || values['in-process']) return await runInProcess({ project, compiled, handlers: ctx.handlers, names, url, settings });
+      if (single || values['in-process']) {
+        return await runInProcess({ project, compiled, handlers: ctx.handlers, names, serviceUrl: identities.serviceUrl, settings });
+      }
+      // Each child's URL (credentials included) goes through its environment, never its command line (`ps`).
+      const childUrls = new Map(await Promise.all(names.map(async (n) => [n, await identities.serviceUrl(n)] as const)));
+      liveness = await startLivenessWatcher(identities);
       return await runConsole({
         project,
         names,
-        url,
+        url: await identities.consoleUrl(),
         live: !values['no-console'] && Boolean((ctx.stdout as { isTTY?: boolean }).isTTY),
         ctx,
-        start: (events) => superviseServices(names, (service) => serviceJobEnv({ service, url, compiled, handlers: ctx.handlers, out: config.out, settings }), ctx.cwd, events),
+        start: (events) =>
+          superviseServices(names, (service) => serviceJobEnv({ service, url: childUrls.get(service)!, compiled, handlers: ctx.handlers, out: config.out, settings }), ctx.cwd, events),
       });
     } finally {
+      await liveness?.close();
       await broker?.close();
     }
   },

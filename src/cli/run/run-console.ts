@@ -9,6 +9,7 @@ import { renderConsole, type ConsoleConnection, type ConsoleSnapshot, type Domai
 import type { ChildEvents, Supervisor } from './supervise.js';
 import { BusError, type Bus } from '../../bus/bus.js';
 import { createBus } from '../../bus/create-bus.js';
+import { redactUrl } from '../../bus/url.js';
 import type { Availability } from '../../runtime/contract.js';
 
 export interface ConsoleRun {
@@ -219,7 +220,8 @@ export function showUrl(url: string): string {
     parsed.password = '***';
     return parsed.toString();
   } catch {
-    return url;
+    // Not a URL: still never its password.
+    return redactUrl(url);
   }
 }
 

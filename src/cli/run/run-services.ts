@@ -63,7 +63,8 @@ export interface InProcessRun {
   /** The handlers' folder, for messages. */
   readonly handlers: string;
   readonly names: readonly string[];
-  readonly url: string;
+  /** Each service's bus URL (its own credentials included). */
+  readonly serviceUrl: (service: string) => Promise<string>;
   readonly settings: RunSettings;
 }
 
@@ -75,7 +76,7 @@ export async function runInProcess(run: InProcessRun): Promise<ExitCode> {
     const handler = await loadHandler(run.compiled, run.handlers, name);
     instances.push(
       project.services[name]!.create(handler as never, {
-        bus: busFactory(run.url, settings),
+        bus: busFactory(await run.serviceUrl(name), settings),
         dependencyTimeoutMs: settings.dependencyTimeoutMs,
         onDependencyLost: settings.onDependencyLost,
       }),

@@ -22,7 +22,7 @@ async function runJob(env: NodeJS.ProcessEnv): Promise<ExitCode> {
   const loaded = await loadProject(compiled, job.out);
   const project = { ...loaded, system: renameSystem(loaded.system, job.system) };
   const settings = { ...job, system: job.system, broker: url, port: 0 };
-  return runInProcess({ project, compiled, handlers: job.handlers, names: [job.service], url, settings });
+  return runInProcess({ project, compiled, handlers: job.handlers, names: [job.service], serviceUrl: async () => url, settings });
 }
 
 try {

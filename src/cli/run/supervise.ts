@@ -65,6 +65,7 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
  */
 export function superviseServices(
   services: readonly string[],
+  /** Each child's own additions to the environment (its job, bus URL and credentials: never on its command line). */
   childEnv: (service: string) => Readonly<Record<string, string>>,
   cwd: string,
   events: ChildEvents,
