@@ -149,11 +149,13 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Ex
   return startProcess('mosquitto', 'mosquitto', ['-c', config], port, () => rmSync(dir, { recursive: true, force: true }));
 }
 
-/** redis-server on a free port: no persistence, keyspace expiry notifications on; `extraArgs` go first. */
+/**
+ * redis-server on a free port: no persistence, keyspace expiry notifications on; `extraArgs`
+ * go last, so they override (e.g. `--notify-keyspace-events ''` for a server that starts without them).
+ */
 export async function startRedis(extraArgs: readonly string[] = []): Promise<ExternalBroker> {
   const port = await findFreePort();
   const args = [
-    ...extraArgs,
     '--port', String(port),
     '--bind', HOST,
     '--save', '',
@@ -161,6 +163,7 @@ export async function startRedis(extraArgs: readonly string[] = []): Promise<Ext
     '--notify-keyspace-events', 'Ex',
     '--protected-mode', 'no',
     '--loglevel', 'warning',
+    ...extraArgs,
   ];
   return startProcess('redis', 'redis-server', args, port, () => {});
 }
