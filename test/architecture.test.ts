@@ -71,8 +71,8 @@ describe('architecture', () => {
   });
 
   it('loads bus client libraries only when a bus of that kind connects', () => {
-    // Importing chinook-ipc/runtime must not pay for every adapter (mqtt, ioredis, aedes cost ~400 ms together).
-    const heavy = /^\s*import\s+(?!type\b)[^;]*from\s*['"](mqtt|ioredis|aedes)['"]/m;
+    // Importing chinook-ipc/runtime must not pay for every adapter (mqtt, ioredis, aedes cost ~400 ms together; the NATS client more).
+    const heavy = /^\s*import\s+(?!type\b)[^;]*from\s*['"](mqtt|ioredis|aedes|@nats-io\/[^'"]+)['"]/m;
     const eager = files.filter((f) => ['runtime', 'bus'].includes(layerOf(f)) && heavy.test(readFileSync(f, 'utf8')));
     expect(eager.map((f) => relative(SRC, f))).toEqual([]);
   });

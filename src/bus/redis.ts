@@ -24,8 +24,9 @@ import { BusError, matchesTopic, type Bus, type BusOptions, type PublishOptions 
 import { createBusListeners, type BusListeners } from './listeners.js';
 import { createRedisLiveness, defineLivenessCommands, type LivenessRedis, type RedisLiveness } from './redis-liveness.js';
 import { readRetainedKeys, toRedisGlob } from './redis-retained.js';
-import { createReadGate, createTickBatcher, type ReadGate } from './retained-reads.js';
-import { createWillEmulation, type WillEmulation } from './will-emulation.js';
+import { asBuffer, connectOnce, notConnected, type Phase } from './phase.js';
+import { createReadGate, createSubscribeThenRead, type ReadGate } from './retained-reads.js';
+import { emulateWillFor, type WillEmulation } from './will-emulation.js';
 
 export { toCoveringGlob, toRedisGlob } from './redis-retained.js';
 
@@ -65,12 +66,6 @@ function describeTarget(url: string): string {
     return 'redis';
   }
 }
-
-/**
- * The connection's life as one value: `down` is lost and reconnecting (it was up before);
- * `connecting` is the first connection. Nothing else can be true at the same time.
- */
-type Phase = 'new' | 'connecting' | 'up' | 'down' | 'closed';
 
 /** What one Redis bus holds; the functions below share it. */
 interface RedisBusState {
@@ -242,13 +237,12 @@ function createState(url: string, options: RedisBusOptions): RedisBusState {
     patterns: new Map(),
     reads: createReadGate(),
     liveness,
-    will: createWillEmulation({
-      store: liveness,
-      keepaliveMs,
-      hasWill: options.will !== undefined,
-      isConnected: () => state.phase === 'up',
-      report: (error) => report(state, error),
-    }),
+    will: emulateWillFor(
+      { get phase() { return state.phase; } },
+      liveness,
+      { keepaliveMs, hasWill: options.will !== undefined },
+      (error) => report(state, error),
+    ),
     phase: 'new',
   };
   return state;
@@ -257,30 +251,21 @@ function createState(url: string, options: RedisBusOptions): RedisBusState {
 export function createRedisBus(url: string, options: RedisBusOptions): Bus {
   if (!/^rediss?:\/\//i.test(url)) throw new BusError(`${describeTarget(url)} is not a Redis URL (expected redis:// or rediss://)`, 'bus-url-invalid');
   const state = createState(url, options);
-  const notConnected = (what: string): BusError =>
-    new BusError(`cannot ${what}: the bus is ${state.phase === 'closed' ? 'closed' : 'not connected'}`, 'bus-closed');
-  // Subscriptions asked for in the same tick share one PSUBSCRIBE and one SCAN: subscribe first,
-  // then read, so an update in between is seen live, from the key, or both.
-  const subscribeBatch = createTickBatcher<string>((wanted) =>
-    state.reads.track(async () => {
-      await state.sub!.psubscribe(...wanted.map((p) => state.patterns.get(p)!));
-      await readRetained(state, wanted);
-    }),
+  // Subscriptions asked for in the same tick share one PSUBSCRIBE and one SCAN.
+  const subscribeBatch = createSubscribeThenRead(
+    state.reads,
+    async (wanted) => void (await state.sub!.psubscribe(...wanted.map((p) => state.patterns.get(p)!))),
+    (wanted) => readRetained(state, wanted),
   );
   return {
     kind: 'redis',
     // Subscribe, then read the keys: subscribe() resolves once they are delivered.
     retainedDeliveredOnSubscribe: true,
-    async connect() {
-      if (state.phase === 'closed') throw new BusError('the bus was closed', 'bus-closed');
-      if (state.phase !== 'new') return;
-      state.phase = 'connecting';
-      await connectRedis(state);
-    },
+    connect: () => connectOnce(state, () => connectRedis(state)),
     async publish(topic: string, payload: Uint8Array, publishOptions: PublishOptions) {
       const c = state.cmd;
-      if (!c || state.phase === 'closed') throw notConnected(`publish on ${topic}`);
-      const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+      if (!c || state.phase === 'closed') throw notConnected(state, `publish on ${topic}`);
+      const bytes = asBuffer(payload);
       try {
         if (publishOptions.retain) await c.chinookPublishRetained(topic, bytes);
         else await c.publish(topic, bytes);
@@ -290,7 +275,7 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
       }
     },
     async subscribe(pattern: string) {
-      if (!state.sub || state.phase === 'closed') throw notConnected(`subscribe to ${pattern}`);
+      if (!state.sub || state.phase === 'closed') throw notConnected(state, `subscribe to ${pattern}`);
       if (state.patterns.has(pattern)) return;
       state.patterns.set(pattern, toRedisGlob(pattern));
       await subscribeBatch(pattern);

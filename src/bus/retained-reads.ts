@@ -63,3 +63,21 @@ export function createReadGate(): ReadGate {
     },
   };
 }
+
+/**
+ * `Bus.subscribe` for adapters that emulate retained messages: patterns asked for in one
+ * tick are subscribed together first, then their stored values are read (counted by `reads`),
+ * so an update in between is seen live, read, or both — never neither.
+ */
+export function createSubscribeThenRead(
+  reads: ReadGate,
+  subscribe: (patterns: readonly string[]) => Promise<void>,
+  read: (patterns: readonly string[]) => Promise<void>,
+): (pattern: string) => Promise<void> {
+  return createTickBatcher<string>((wanted) =>
+    reads.track(async () => {
+      await subscribe(wanted);
+      await read(wanted);
+    }),
+  );
+}

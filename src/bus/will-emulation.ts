@@ -10,6 +10,7 @@
  * (a client that was away missed the notices meanwhile), never sweep or refresh while
  * disconnected, and forget the will on a clean close.
  */
+import type { HasPhase } from './phase.js';
 
 /** What a bus offers the will emulation. Every method may reject; errors are reported, never thrown at the caller. */
 export interface LivenessStore {
@@ -109,4 +110,14 @@ export function createWillEmulation(options: WillEmulationOptions): WillEmulatio
       if (options.hasWill) await store.forget();
     },
   };
+}
+
+/** The will emulation of an adapter whose connection is up while `holder.phase` is `up`. */
+export function emulateWillFor(
+  holder: HasPhase,
+  store: LivenessStore,
+  timing: { readonly keepaliveMs: number; readonly hasWill: boolean; readonly sweepPeriodMs?: number },
+  report: (error: unknown) => void,
+): WillEmulation {
+  return createWillEmulation({ store, ...timing, isConnected: () => holder.phase === 'up', report });
 }

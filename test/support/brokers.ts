@@ -14,10 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
 
 export interface ExternalBroker {
-  readonly kind: 'mosquitto' | 'redis';
+  readonly kind: 'mosquitto' | 'redis' | 'nats';
   readonly port: number;
   readonly host: string;
-  /** `mqtt://127.0.0.1:port` or `redis://127.0.0.1:port` */
+  /** `mqtt://127.0.0.1:port`, `redis://127.0.0.1:port` or `nats://127.0.0.1:port` */
   readonly url: string;
   /** SIGTERM and wait for the process to exit. */
   stop(): Promise<void>;
@@ -99,7 +99,7 @@ async function startProcess(
     kind,
     port,
     host: HOST,
-    url: `${kind === 'redis' ? 'redis' : 'mqtt'}://${HOST}:${port}`,
+    url: `${kind === 'mosquitto' ? 'mqtt' : kind}://${HOST}:${port}`,
     async stop() {
       child.kill('SIGTERM');
       await waitForExit(child);
@@ -168,6 +168,28 @@ export async function startRedis(extraArgs: readonly string[] = []): Promise<Ext
   return startProcess('redis', 'redis-server', args, port, () => {});
 }
 
+export interface NatsServerOptions {
+  /** Extra lines of the configuration file (e.g. a `cluster { … }` block). */
+  readonly config?: readonly string[];
+  /** The port, for a node that must be found at a known address (cluster routes); default: a free one. */
+  readonly port?: number;
+  /** Folder for JetStream's files; default: a new temporary one (kept across restart, removed on stop). */
+  readonly storeDir?: string;
+}
+
+/**
+ * nats-server with JetStream on a free port, its store in a temporary folder that survives
+ * restart() (JetStream's file storage persists, as in production) and is removed on stop().
+ */
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<ExternalBroker> {
+  const port = options.port ?? (await findFreePort());
+  const dir = mkdtempSync(path.join(tmpdir(), 'chinook-nats-'));
+  const storeDir = options.storeDir ?? path.join(dir, 'js');
+  const config = path.join(dir, 'nats.conf');
+  writeFileSync(config, [`listen: "${HOST}:${port}"`, `jetstream { store_dir: "${storeDir}" }`, ...(options.config ?? []), ''].join('\n'));
+  return startProcess('nats', 'nats-server', ['-c', config], port, () => rmSync(dir, { recursive: true, force: true }));
+}
+
 /**
  * `describe` that runs only when `binary` is installed. Missing: skipped with a warning,
  * or — when CI=true — a failing test saying what to install.
@@ -180,7 +202,7 @@ export function describeIfBinary(binary: string, name: string, body: () => void)
   if (process.env['CI'] === 'true') {
     describe(name, () => {
       it(`needs \`${binary}\` installed`, () => {
-        throw new Error(`\`${binary}\` is not installed; CI must run every bus (install it, e.g. apt-get install ${binary === 'redis-server' ? 'redis-server' : binary})`);
+        throw new Error(`\`${binary}\` is not installed; CI must run every bus (install it, e.g. apt-get install ${binary})`);
       });
     });
     return;
