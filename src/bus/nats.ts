@@ -179,29 +179,37 @@ async function publishRetained(state: NatsBusState, topic: string, bytes: Buffer
   }
 }
 
-/** Reads everything again after a reconnect (what core NATS dropped meanwhile), retrying while JetStream settles. */
-async function rereadAll(state: NatsBusState): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+/**
+ * Runs `work` until it succeeds, while the bus is not closed and `withinMs` has not passed:
+ * JetStream may not answer yet right after a (re)connect (a restarted server starting it, a
+ * cluster electing a leader).
+ */
+async function retrying<T>(state: NatsBusState, work: () => Promise<T>, withinMs: number): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
     try {
-      return await readRetained(state, [...state.patterns.keys()]);
+      return await work();
     } catch (error) {
-      if (state.phase !== 'up' || attempt >= 10) throw error;
-      await sleep(state.reconnectPeriodMs * attempt);
+      if (state.phase === 'closed' || Date.now() > deadline) throw error;
+      await sleep(state.reconnectPeriodMs);
     }
   }
 }
 
-/** After the first connection and every reconnect: the will registered, then `connect`, then the retained values again. */
+/** After the first connection and every reconnect: the will registered, then `connect`, then (reconnect) the retained values again. */
 async function afterConnect(state: NatsBusState, reconnect: boolean): Promise<void> {
+  const settleMs = state.options.connectTimeoutMs ?? 10_000;
   if (reconnect) {
     // The buckets may be gone (a server without persistence); look again on first use.
     state.ready.clear();
-    await state.will.onConnect().catch((error: unknown) => report(state, error));
-  } else await state.will.onConnect();
+    await retrying(state, () => state.will.onConnect(), settleMs).catch((error: unknown) => report(state, error));
+  } else await retrying(state, () => state.will.onConnect(), settleMs);
   if (state.phase === 'closed') return;
   state.phase = 'up';
   state.listeners.emit({ type: 'connect', reconnect });
-  const rereading = reconnect && state.patterns.size > 0 ? state.reads.track(() => rereadAll(state)) : undefined;
+  // Reread what core NATS may have dropped during the outage.
+  const wanted = [...state.patterns.keys()];
+  const rereading = reconnect && wanted.length > 0 ? state.reads.track(() => retrying(state, () => readRetained(state, wanted), settleMs)) : undefined;
   state.reads.afterReads(() => state.will.sweepOnce());
   await rereading;
 }
@@ -322,7 +330,11 @@ async function publishNats(state: NatsBusState, topic: string, payload: Uint8Arr
 export function createNatsBus(url: string, options: NatsBusOptions): Bus {
   const state = createState(parseNatsUrl(url), options);
   // The core subscriptions are made at once (ensureSubscribed); flush(): the server has them before the values are read.
-  const subscribeBatch = createSubscribeThenRead(state.reads, () => state.connection!.nc.flush(), (wanted) => readRetained(state, wanted));
+  const subscribeBatch = createSubscribeThenRead(
+    state.reads,
+    () => state.connection!.nc.flush(),
+    (wanted) => retrying(state, () => readRetained(state, wanted), state.options.connectTimeoutMs ?? 10_000),
+  );
   return {
     kind: 'nats',
     // Subscribe, then read the buckets: subscribe() resolves once they are delivered.

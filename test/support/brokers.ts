@@ -190,6 +190,64 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   return startProcess('nats', 'nats-server', ['-c', config], port, () => rmSync(dir, { recursive: true, force: true }));
 }
 
+export interface NatsCluster {
+  readonly nodes: readonly ExternalBroker[];
+  /** `nats://127.0.0.1:a,127.0.0.1:b,127.0.0.1:c` (add `?replicas=3` for replicated buckets). */
+  readonly url: string;
+  /** GET a monitoring endpoint of node `i` (`connz`, `jsz?streams=true`, …) as JSON. */
+  monitor(i: number, endpoint: string): Promise<Record<string, unknown>>;
+  /** Resolves once JetStream has elected a meta leader (the cluster accepts buckets). */
+  waitForJetStream(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `size` nats-server nodes clustered on loopback: routes between all of them, JetStream on
+ * each (its own store, kept across a node's restart), a monitoring port per node.
+ */
+export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+  const ports = await Promise.all(Array.from({ length: size * 3 }, () => findFreePort()));
+  const client = ports.slice(0, size);
+  const route = ports.slice(size, size * 2);
+  const http = ports.slice(size * 2);
+  const nodes = await Promise.all(
+    client.map((port, i) =>
+      startNatsServer({
+        port,
+        config: [
+          `server_name: "chinook-n${i + 1}"`,
+          `http: "${HOST}:${http[i]}"`,
+          'cluster {',
+          '  name: "chinook"',
+          `  listen: "${HOST}:${route[i]}"`,
+          `  routes: [${route.filter((_, j) => j !== i).map((r) => `"nats-route://${HOST}:${r}"`).join(', ')}]`,
+          '}',
+        ],
+      }),
+    ),
+  );
+  const monitor = async (i: number, endpoint: string): Promise<Record<string, unknown>> => {
+    const response = await fetch(`http://${HOST}:${http[i]}/${endpoint}`);
+    return (await response.json()) as Record<string, unknown>;
+  };
+  return {
+    nodes,
+    url: `nats://${client.map((p) => `${HOST}:${p}`).join(',')}`,
+    monitor,
+    async waitForJetStream(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const jsz = await monitor(0, 'jsz').catch(() => ({}) as Record<string, unknown>);
+        const meta = jsz['meta_cluster'] as { leader?: string; cluster_size?: number } | undefined;
+        if (meta?.leader && meta.cluster_size === size) return;
+        if (Date.now() > deadline) throw new Error(`JetStream elected no leader within ${timeoutMs} ms: ${JSON.stringify(jsz)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))),
+  };
+}
+
 /**
  * `describe` that runs only when `binary` is installed. Missing: skipped with a warning,
  * or — when CI=true — a failing test saying what to install.
