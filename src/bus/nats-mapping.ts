@@ -9,7 +9,7 @@
  * - Bucket names allow `[A-Za-z0-9_-]`: levels are joined by `_`; inside a level, letters
  *   and digits stay, `-` is written `--`, any other byte `-XX` (hex, upper case). So a
  *   system `home-lab` is bucket `chinook_home--lab_state`. A topic of one level (no
- *   directory) is in bucket `-`.
+ *   directory) is in bucket `-`, a topic `/<key>` in bucket `-0`.
  * - Keys allow `[-/_=.A-Za-z0-9]`: letters, digits, `-` and `_` stay, any other byte is
  *   `=XX`, the empty level is `=`. A key is always one subject token.
  * - Subjects: a retained message is the KV entry `$KV.<bucket>.<key>` (a JetStream publish
@@ -22,8 +22,9 @@ export const KV_SUBJECT_PREFIX = '$KV.';
 export const LIVE_SUBJECT_PREFIX = 'chinook.live.';
 /** The bucket of the will emulation. No topic maps to it: a `-` in an encoded level is followed by `-` or two hex digits. */
 export const LIVENESS_BUCKET = 'chinook-liveness';
-/** Bucket of topics with a single level. */
+/** Bucket of topics with a single level (no directory), and of topics `/<key>` (one empty level): names no encoding makes. */
 const ROOT_BUCKET = '-';
+const EMPTY_LEVEL_BUCKET = '-0';
 
 const hex = (byte: number): string => byte.toString(16).toUpperCase().padStart(2, '0');
 
@@ -62,12 +63,14 @@ const encodeBucketLevel = (level: string): string => escapeBytes(level, /[A-Za-z
 
 /** The bucket holding the topics of directory `levels` (all levels of a topic but the last). */
 export function encodeBucket(levels: readonly string[]): string {
-  return levels.length === 0 ? ROOT_BUCKET : levels.map(encodeBucketLevel).join('_');
+  if (levels.length === 0) return ROOT_BUCKET;
+  return levels.length === 1 && levels[0] === '' ? EMPTY_LEVEL_BUCKET : levels.map(encodeBucketLevel).join('_');
 }
 
 /** The directory levels of a bucket name; undefined for a name no topic maps to (e.g. the liveness bucket). */
 export function decodeBucket(bucket: string): string[] | undefined {
   if (bucket === ROOT_BUCKET) return [];
+  if (bucket === EMPTY_LEVEL_BUCKET) return [''];
   const levels: string[] = [];
   for (const level of bucket.split('_')) {
     const decoded = unescapeBytes(level, '-', { '-': '-' });

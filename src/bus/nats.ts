@@ -252,6 +252,17 @@ async function connectNats(state: NatsBusState): Promise<void> {
     throw new BusError(`cannot connect to NATS at ${url.where}: ${message}`, refused ? 'bus-refused' : 'bus-unreachable', { cause: error });
   }
   const js = modules[1].jetstream(nc, { timeout: REQUEST_TIMEOUT_MS });
+  // JetStream must be there (nats-server -js): asking for the account's limits says so, or fails.
+  const checked = await retrying(state, () => modules[1].jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS }), options.connectTimeoutMs ?? 10_000).then(
+    () => undefined,
+    (error: unknown) => error as Error,
+  );
+  if (checked) {
+    state.phase = 'closed';
+    state.will.stop();
+    await nc.close().catch(() => {});
+    throw new BusError(`cannot use JetStream at ${url.where} (is the server started with -js?): ${checked.message}`, 'bus-unreachable', { cause: checked });
+  }
   state.connection = { modules, nc, js, kvm: new modules[2].Kvm(js) };
   watchStatus(state, nc).catch((error: unknown) => report(state, error));
   try {

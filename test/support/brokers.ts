@@ -175,6 +175,8 @@ export interface NatsServerOptions {
   readonly port?: number;
   /** Folder for JetStream's files; default: a new temporary one (kept across restart, removed on stop). */
   readonly storeDir?: string;
+  /** False: a server without JetStream (core NATS only). */
+  readonly jetstream?: boolean;
 }
 
 /**
@@ -186,7 +188,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const dir = mkdtempSync(path.join(tmpdir(), 'chinook-nats-'));
   const storeDir = options.storeDir ?? path.join(dir, 'js');
   const config = path.join(dir, 'nats.conf');
-  writeFileSync(config, [`listen: "${HOST}:${port}"`, `jetstream { store_dir: "${storeDir}" }`, ...(options.config ?? []), ''].join('\n'));
+  const jetstream = options.jetstream === false ? [] : [`jetstream { store_dir: "${storeDir}" }`];
+  writeFileSync(config, [`listen: "${HOST}:${port}"`, ...jetstream, ...(options.config ?? []), ''].join('\n'));
   return startProcess('nats', 'nats-server', ['-c', config], port, () => rmSync(dir, { recursive: true, force: true }));
 }
 
