@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--out <dir>] [--only a,b] [--rounds n] [--brokers mosquitto,aedes,redis]`
+ * `npm run bench [-- --quick] [--out <dir>] [--only a,b] [--rounds n] [--brokers mosquitto,aedes,redis,nats,nats-cluster]`
  *
  * Runs every scenario of issue 6, raw baseline and Chinook side by side in the same run,
  * prints a table, writes <out>/results.json and <out>/results.md, and (full runs writing to
@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isBrokerInstalled, readAedesVersion, startBroker, type BrokerKind, type RunningBroker } from './lib/brokers.js';
+import { brokerKinds, isBrokerInstalled, readAedesVersion, startBroker, type BrokerKind, type RunningBroker } from './lib/brokers.js';
 import type { BenchContext } from './lib/context.js';
 import { cleanUpEverything } from './lib/processes.js';
 import { renderMarkdown, renderTable, type BenchResults, type BenchRow, type MachineFacts, type SkippedScenario } from './lib/report.js';
@@ -44,7 +44,7 @@ function parseArgs(argv: readonly string[]): Args {
     out: benchDir,
     only: new Set(scenarioNames),
     rounds: undefined,
-    brokers: ['mosquitto', 'aedes', 'redis'],
+    brokers: [...brokerKinds],
     docs: true,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -65,8 +65,8 @@ function parseArgs(argv: readonly string[]): Args {
       args.only = new Set(names as ScenarioName[]);
     } else if (arg === '--brokers') {
       const names = value().split(',');
-      const unknown = names.filter((n) => !['mosquitto', 'aedes', 'redis'].includes(n));
-      if (unknown.length > 0) throw new Error(`unknown broker ${unknown.join(', ')}; known: mosquitto, aedes, redis`);
+      const unknown = names.filter((n) => !(brokerKinds as readonly string[]).includes(n));
+      if (unknown.length > 0) throw new Error(`unknown broker ${unknown.join(', ')}; known: ${brokerKinds.join(', ')}`);
       args.brokers = names as BrokerKind[];
     } else throw new Error(`unknown option ${arg}`);
   }
@@ -140,7 +140,7 @@ async function main(): Promise<number> {
   if (needsBrokers) {
     for (const kind of args.brokers) {
       if (!isBrokerInstalled(kind)) {
-        const reason = `${kind === 'redis' ? 'redis-server' : kind} is not installed: its rows are missing`;
+        const reason = `${kind === 'redis' ? 'redis-server' : kind.startsWith('nats') ? 'nats-server' : kind} is not installed: its rows are missing`;
         skipped.push({ scenario: kind, reason });
         process.stderr.write(`bench: SKIPPED ${kind}: ${reason}${ci ? ' (CI=true: this fails the run)' : ''}\n`);
         if (ci) failed = true;

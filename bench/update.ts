@@ -10,7 +10,7 @@
  */
 import { makePlantState, type PlantState } from './fixtures/plant-state.js';
 import { startChinookService, stopAll } from './lib/chinook.js';
-import { brokerLabel, uniqueId, type BenchContext } from './lib/context.js';
+import { brokerLabel, rawClientName, uniqueId, type BenchContext } from './lib/context.js';
 import { withTimeout } from './lib/processes.js';
 import { connectRawClient } from './lib/raw-clients.js';
 import { compareRow } from './lib/report.js';
@@ -210,7 +210,7 @@ export async function benchUpdates(ctx: BenchContext): Promise<void> {
       ctx.fail(scenario, error);
       continue;
     }
-    const rawName = broker.kind === 'redis' ? 'raw ioredis + JSON' : 'raw mqtt.js + JSON';
+    const rawName = `raw ${rawClientName(broker.kind)} + JSON`;
     const pick = (rows: RoundFigures[], key: keyof RoundFigures): number => median(rows.map((r) => r[key]));
     ctx.add(
       compareRow({

@@ -13,8 +13,9 @@
  *   delete fails and nothing fires.
  * - A clean close deletes the key: nothing fires.
  *
- * Detection bound: keepalive + one sweep period (keepalive/4) + the watch's delivery. A
- * watcher that joins later starts its clock at join: it fires after a full keepalive.
+ * Detection bound: the dead client's keepalive + one sweep period (200 ms, an in-memory check)
+ * + the watch's delivery. A watcher that joins later starts its clock at join: it fires after
+ * a full keepalive.
  */
 import type { KV, Kvm, KvWatchEntry } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/nats-core';

@@ -42,6 +42,8 @@ let natsModules: Promise<NatsModules> | undefined;
 
 /** One JetStream request (a retained publish, a bucket lookup) waits this long before it is retried. */
 const REQUEST_TIMEOUT_MS = 2_000;
+/** How often the liveness entries are checked (in memory). */
+const SWEEP_PERIOD_MS = 200;
 /** A retained publish that cannot land for this long fails. */
 const PUBLISH_DEADLINE_MS = 60_000;
 
@@ -315,7 +317,9 @@ function createState(url: NatsUrl, options: NatsBusOptions): NatsBusState {
     will: emulateWillFor(
       { get phase() { return state.phase; } },
       liveness,
-      { keepaliveMs, hasWill: options.will !== undefined, sweepPeriodMs: Math.max(100, Math.floor(keepaliveMs / 4)) },
+      // The sweep only looks at what the watch delivered (no request unless a client is dead), so it
+      // runs often: a dead client is seen within its own keepalive + this, whatever ours is.
+      { keepaliveMs, hasWill: options.will !== undefined, sweepPeriodMs: SWEEP_PERIOD_MS },
       (error) => report(state, error),
     ),
     phase: 'new',
