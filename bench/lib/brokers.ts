@@ -75,7 +75,7 @@ export function findNatsServer(): string | undefined {
 
 export function readNatsVersion(binary: string): string {
   const out = spawnSync(binary, ['--version'], { encoding: 'utf8' });
-  return /v([\w.]+)/.exec(out.stdout)?.[1] ?? 'unknown';
+  return /\bv(\d[\w.]*)/.exec(out.stdout)?.[1] ?? 'unknown';
 }
 
 export function readMosquittoVersion(binary: string): string {
