@@ -44,6 +44,7 @@ function parseArgs(argv: readonly string[]): Args {
     out: benchDir,
     only: new Set(scenarioNames),
     rounds: undefined,
+    // --quick (npm test) leaves the three-node cluster out: starting it and electing a leader costs more than its rows.
     brokers: [...brokerKinds],
     docs: true,
   };
@@ -54,7 +55,10 @@ function parseArgs(argv: readonly string[]): Args {
       if (v === undefined) throw new Error(`${arg} needs a value`);
       return v;
     };
-    if (arg === '--quick') args.quick = true;
+    if (arg === '--quick') {
+      args.quick = true;
+      if (!argv.includes('--brokers')) args.brokers = brokerKinds.filter((k) => k !== 'nats-cluster');
+    }
     else if (arg === '--out') args.out = path.resolve(value());
     else if (arg === '--no-docs') args.docs = false;
     else if (arg === '--rounds') args.rounds = Math.max(1, Number.parseInt(value(), 10) || 1);

@@ -174,6 +174,9 @@ export async function connectRawNats(url: string): Promise<RawClient> {
         callback: (_error, m) => deliver({ topic: mapping.subjectToTopic(m.subject)!, payload: Buffer.from(m.data), retained: false }),
       });
       await nc.flush();
+      // flush() confirms the subscription on this node only; on a cluster the interest reaches
+      // the other nodes a moment later, and what is published meanwhile is not routed here.
+      if (servers.length > 1) await new Promise((r) => setTimeout(r, 250));
     },
     async readRetained(pattern) {
       const { bucket: name, keyFilter } = plan(pattern);
