@@ -228,14 +228,11 @@ async function watchStatus(state: NatsBusState, nc: NatsConnection): Promise<voi
   }
 }
 
-async function connectNats(state: NatsBusState): Promise<void> {
-  natsModules ??= importNats();
-  const modules = await natsModules;
-  if (state.phase !== 'connecting') throw new BusError('the bus was closed', 'bus-closed');
+/** Opens the connection (the client fails over between the listed servers); a BusError when none answers. */
+async function openConnection(state: NatsBusState, modules: NatsModules): Promise<NatsConnection> {
   const { url, options } = state;
-  let nc: NatsConnection;
   try {
-    nc = await modules[0].connect({
+    return await modules[0].connect({
       servers: [...url.servers],
       ...(url.user !== undefined ? { user: url.user, pass: url.pass ?? '' } : {}),
       ...(url.token !== undefined ? { token: url.token } : {}),
@@ -247,34 +244,34 @@ async function connectNats(state: NatsBusState): Promise<void> {
       pingInterval: Math.max(1, options.keepaliveSeconds ?? 10) * 1000,
     });
   } catch (error) {
-    state.phase = 'closed';
-    state.will.stop();
     const message = (error as Error).message;
     const refused = /authorization|authentication|permissions/i.test(message);
     throw new BusError(`cannot connect to NATS at ${url.where}: ${message}`, refused ? 'bus-refused' : 'bus-unreachable', { cause: error });
   }
-  const js = modules[1].jetstream(nc, { timeout: REQUEST_TIMEOUT_MS });
-  // JetStream must be there (nats-server -js): asking for the account's limits says so, or fails.
-  const checked = await retrying(state, () => modules[1].jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS }), options.connectTimeoutMs ?? 10_000).then(
-    () => undefined,
-    (error: unknown) => error as Error,
-  );
-  if (checked) {
-    state.phase = 'closed';
-    state.will.stop();
-    await nc.close().catch(() => {});
-    throw new BusError(`cannot use JetStream at ${url.where} (is the server started with -js?): ${checked.message}`, 'bus-unreachable', { cause: checked });
-  }
-  state.connection = { modules, nc, js, kvm: new modules[2].Kvm(js) };
-  watchStatus(state, nc).catch((error: unknown) => report(state, error));
+}
+
+async function connectNats(state: NatsBusState): Promise<void> {
+  natsModules ??= importNats();
+  const modules = await natsModules;
+  if (state.phase !== 'connecting') throw new BusError('the bus was closed', 'bus-closed');
+  const settleMs = state.options.connectTimeoutMs ?? 10_000;
+  let nc: NatsConnection | undefined;
   try {
+    nc = await openConnection(state, modules);
+    const connection = nc;
+    // JetStream must be there (nats-server -js): asking for the account's limits says so, or fails.
+    await retrying(state, () => modules[1].jetstreamManager(connection, { timeout: REQUEST_TIMEOUT_MS }), settleMs);
+    const js = modules[1].jetstream(nc, { timeout: REQUEST_TIMEOUT_MS });
+    state.connection = { modules, nc, js, kvm: new modules[2].Kvm(js) };
+    watchStatus(state, nc).catch((error: unknown) => report(state, error));
     await afterConnect(state, false);
   } catch (error) {
     state.phase = 'closed';
     state.will.stop();
     state.liveness.stop();
-    await nc.close().catch(() => {});
-    throw new BusError(`cannot use JetStream at ${url.where} (is the server started with -js?): ${(error as Error).message}`, 'bus-unreachable', { cause: error });
+    await nc?.close().catch(() => {});
+    if (error instanceof BusError) throw error;
+    throw new BusError(`cannot use JetStream at ${state.url.where} (is the server started with -js?): ${(error as Error).message}`, 'bus-unreachable', { cause: error });
   }
 }
 
