@@ -42,11 +42,11 @@ describeIfBinary('nats-server', 'NATS adapter specifics', () => {
   });
 
   it('fires a will exactly once with three watchers, within keepalive + the sweep period, never for a live client', async () => {
-    // Watchers with a long keepalive of their own: the bound is the dead client's keepalive, not theirs.
+    // Every other client has a long keepalive of its own: the bound is the dead client's keepalive, not the watchers'.
     const watchers = await Promise.all([bus({ keepaliveSeconds: 30 }), bus({ keepaliveSeconds: 30 }), bus({ keepaliveSeconds: 30 })]);
     const seen = watchers.map(collect);
     await Promise.all(watchers.map((w) => w.subscribe('once/status/+')));
-    const alive = await bus({ will: { topic: 'once/status/alive', payload: Buffer.from('offline') } });
+    const alive = await bus({ keepaliveSeconds: 30, will: { topic: 'once/status/alive', payload: Buffer.from('offline') } });
     const crash = await bus({ will: { topic: 'once/status/crash', payload: Buffer.from('offline') } });
     await alive.publish('once/status/alive', Buffer.from('online'), { retain: true });
     await crash.publish('once/status/crash', Buffer.from('online'), { retain: true });
