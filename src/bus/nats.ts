@@ -345,7 +345,10 @@ export function createNatsBus(url: string, options: NatsBusOptions): Bus {
   const subscribeBatch = createSubscribeThenRead(
     state.reads,
     () => state.connection!.nc.flush(),
-    (wanted) => retrying(state, () => readRetained(state, wanted), state.options.connectTimeoutMs ?? 10_000),
+    (wanted) =>
+      retrying(state, () => readRetained(state, wanted), state.options.connectTimeoutMs ?? 10_000).catch((error: unknown) => {
+        throw new BusError(`cannot read the retained values of ${wanted.join(', ')} at ${state.url.where}: ${(error as Error).message}`, 'bus-unreachable', { cause: error });
+      }),
   );
   return {
     kind: 'nats',
