@@ -18,7 +18,7 @@
  * a full keepalive.
  */
 import type { KV, Kvm, KvWatchEntry } from '@nats-io/kv';
-import type { QueuedIterator } from '@nats-io/nats-core';
+import type { QueuedIterator } from '@nats-io/transport-node';
 import type { BusWill } from './bus.js';
 import { encodeKey, LIVENESS_BUCKET } from './nats-mapping.js';
 import type { LivenessStore } from './will-emulation.js';

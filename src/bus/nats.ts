@@ -23,7 +23,7 @@
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { Kvm } from '@nats-io/kv';
-import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { BusError, matchesTopic, type Bus, type BusOptions, type PublishOptions } from './bus.js';
 import { createBusListeners, type BusListeners } from './listeners.js';
 import { openBucket, createNatsLiveness, type NatsLiveness } from './nats-liveness.js';
