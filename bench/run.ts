@@ -224,7 +224,8 @@ async function main(): Promise<number> {
 }
 
 // A hard bound on the whole run, so CI never hangs on a wedged broker or child.
-const watchdogMs = process.argv.includes('--quick') ? 240_000 : 600_000;
+// Sized for five brokers (mosquitto, aedes, Redis, NATS, a three-node NATS cluster) on a busy 2-core machine.
+const watchdogMs = process.argv.includes('--quick') ? 265_000 : 900_000;
 const watchdog = setTimeout(() => {
   process.stderr.write(`bench: the run exceeded ${watchdogMs / 1000} s; stopping\n`);
   void cleanUpEverything(2_000).finally(() => process.exit(1));
