@@ -316,7 +316,7 @@ function createState(url: NatsUrl, options: NatsBusOptions): NatsBusState {
       liveness,
       // The sweep only looks at what the watch delivered (no request unless a client is dead), so it
       // runs often: a dead client is seen within its own keepalive + this, whatever ours is.
-      { keepaliveMs, hasWill: options.will !== undefined, sweepPeriodMs: SWEEP_PERIOD_MS },
+      { keepaliveMs, hasWill: options.will !== undefined, sweepPeriodMs: SWEEP_PERIOD_MS, observer: options.observer === true },
       (error) => report(state, error),
     ),
     phase: 'new',
@@ -325,6 +325,7 @@ function createState(url: NatsUrl, options: NatsBusOptions): NatsBusState {
 }
 
 async function publishNats(state: NatsBusState, topic: string, payload: Uint8Array, retain: boolean): Promise<void> {
+  if (state.options.observer) throw new BusError(`cannot publish on ${topic}: this connection is an observer`, 'bus-refused');
   const c = state.connection;
   if (!c || state.phase === 'closed') throw notConnected(state, `publish on ${topic}`);
   const bytes = asBuffer(payload);

@@ -114,7 +114,8 @@ async function afterConnect(state: RedisBusState): Promise<void> {
   const s = state.sub!;
   await Promise.all([
     state.will.onConnect(),
-    s.subscribe(state.expiredChannel),
+    // An observer fires no one's will: it does not listen for expiries either.
+    state.options.observer ? undefined : s.subscribe(state.expiredChannel),
     state.patterns.size > 0 ? s.psubscribe(...new Set(state.patterns.values())) : undefined,
   ]);
   if (state.phase === 'closed') return;
@@ -240,7 +241,7 @@ function createState(url: string, options: RedisBusOptions): RedisBusState {
     will: emulateWillFor(
       { get phase() { return state.phase; } },
       liveness,
-      { keepaliveMs, hasWill: options.will !== undefined },
+      { keepaliveMs, hasWill: options.will !== undefined, observer: options.observer === true },
       (error) => report(state, error),
     ),
     phase: 'new',
@@ -263,6 +264,7 @@ export function createRedisBus(url: string, options: RedisBusOptions): Bus {
     retainedDeliveredOnSubscribe: true,
     connect: () => connectOnce(state, () => connectRedis(state)),
     async publish(topic: string, payload: Uint8Array, publishOptions: PublishOptions) {
+      if (options.observer) throw new BusError(`cannot publish on ${topic}: this connection is an observer`, 'bus-refused');
       const c = state.cmd;
       if (!c || state.phase === 'closed') throw notConnected(state, `publish on ${topic}`);
       const bytes = asBuffer(payload);

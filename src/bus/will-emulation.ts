@@ -36,6 +36,11 @@ export interface WillEmulationOptions {
   readonly sweepPeriodMs?: number;
   readonly isConnected: () => boolean;
   readonly report: (error: unknown) => void;
+  /**
+   * A pure observer (`BusOptions.observer`): it watches nothing and fires no one's will, and
+   * turns nothing on (Redis: no CONFIG SET; NATS: no liveness bucket). It has no will itself.
+   */
+  readonly observer?: boolean;
 }
 
 export interface WillEmulation {
@@ -63,7 +68,7 @@ export function createWillEmulation(options: WillEmulationOptions): WillEmulatio
   let stopped = false;
 
   const sweepOnce = (): void => {
-    if (!stopped && isConnected()) store.sweep().catch(report);
+    if (!stopped && !options.observer && isConnected()) store.sweep().catch(report);
   };
 
   const setSweeping = (on: boolean): void => {
@@ -93,7 +98,7 @@ export function createWillEmulation(options: WillEmulationOptions): WillEmulatio
 
   return {
     async onConnect() {
-      if (stopped) return;
+      if (stopped || options.observer) return;
       const [listening] = await Promise.all([store.listen().catch(() => false), options.hasWill ? store.keepAlive() : undefined]);
       notified = listening;
       if (stopped) return;
@@ -116,7 +121,7 @@ export function createWillEmulation(options: WillEmulationOptions): WillEmulatio
 export function emulateWillFor(
   holder: HasPhase,
   store: LivenessStore,
-  timing: { readonly keepaliveMs: number; readonly hasWill: boolean; readonly sweepPeriodMs?: number },
+  timing: { readonly keepaliveMs: number; readonly hasWill: boolean; readonly sweepPeriodMs?: number; readonly observer?: boolean },
   report: (error: unknown) => void,
 ): WillEmulation {
   return createWillEmulation({ store, ...timing, isConnected: () => holder.phase === 'up', report });

@@ -3,6 +3,8 @@
  * once with several watchers, never for a live client, within keepalive + 200 ms), its
  * liveness bucket hidden from `#`, a cleared retained topic, and clear errors.
  */
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Bus, BusMessage } from '../../src/bus/bus.js';
 import { createNatsBus } from '../../src/bus/nats.js';
@@ -95,6 +97,33 @@ describeIfBinary('nats-server', 'NATS adapter specifics', () => {
     await expect(noJs.connect()).rejects.toMatchObject({ code: 'bus-unreachable', message: expect.stringContaining('-js') });
     const nobody = createNatsBus('nats://127.0.0.1:1', { clientId: 'nobody', connectTimeoutMs: 1_000 });
     await expect(nobody.connect()).rejects.toMatchObject({ code: 'bus-unreachable' });
+  });
+
+  it('an observer reads the retained values, is refused any publish and creates no bucket', async () => {
+    const pub = await bus();
+    await pub.publish('observed/state/a', Buffer.from('A'), { retain: true });
+    const fresh = await startNatsServer();
+    try {
+      const observer = createNatsBus(fresh.url, { clientId: 'observer', observer: true, keepaliveSeconds: 1 });
+      await observer.connect();
+      await observer.subscribe('observed/state/+');
+      await expect(observer.publish('observed/state/a', Buffer.from('x'), { retain: true })).rejects.toMatchObject({ code: 'bus-refused' });
+      await observer.close();
+      // On a server nobody else used: the observer made no bucket (it wrote nothing, not even liveness).
+      const nc = await connect({ servers: fresh.url.replace('nats://', '') });
+      const buckets: string[] = [];
+      for await (const status of new Kvm(nc).list()) buckets.push(status.bucket);
+      await nc.close();
+      expect(buckets).toEqual([]);
+    } finally {
+      await fresh.stop();
+    }
+    const observer = createNatsBus(server.url, { clientId: 'observer-2', observer: true });
+    open.push(observer);
+    await observer.connect();
+    const seen = collect(observer);
+    await observer.subscribe('observed/state/+');
+    expect(seen.map((m) => [m.topic, m.payload.toString(), m.retained])).toEqual([['observed/state/a', 'A', true]]);
   });
 
   it('never repeats the password in a connection error', async () => {

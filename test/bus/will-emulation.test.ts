@@ -82,6 +82,16 @@ describe('will emulation', () => {
     expect(without.calls).toMatchObject({ keepAlive: 0, forget: 0 });
   });
 
+  it('an observer turns nothing on and sweeps nothing: no listen, no refresh, no sweep', async () => {
+    const { store, calls } = fakeStore([false]);
+    const will = createWillEmulation({ store, keepaliveMs: 1_000, hasWill: false, isConnected: () => true, report: () => {}, observer: true });
+    await will.onConnect();
+    will.sweepOnce();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(calls).toEqual({ keepAlive: 0, sweep: 0, forget: 0, listen: 0 });
+    will.stop();
+  });
+
   it('reports a failing sweep instead of throwing', async () => {
     const { store } = fakeStore([false]);
     store.sweep = () => Promise.reject(new Error('boom'));
