@@ -8,7 +8,7 @@ import { connect } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeIfBinary, startNatsServer, type ExternalBroker } from '../support/brokers.js';
-import { ensureBuilt } from '../manifest/run-cli.js';
+import { ROOT, ensureBuilt, runCli } from '../manifest/run-cli.js';
 import { DOMAINS, REFERENCE, SERVICES, killAndWaitOffline, startRun, waitForConvergence, type RunningSystem } from './run-system.js';
 import { expectProtocolMessages, type Seen } from './watch.js';
 
@@ -64,6 +64,11 @@ describeIfBinary('nats-server', 'chinook run --broker nats://… (the reference 
     // Liveness: one entry per service connection in chinook-liveness, carrying its will.
     const liveness = await readBucket(nats.url, 'chinook-liveness');
     for (const service of SERVICES) expect([...liveness.keys()].some((k) => k.startsWith(`${service}-`)), `liveness entry of ${service}`).toBe(true);
+
+    // chinook check-live reads the same buckets as a pure observer: every retained state accepted.
+    const check = runCli(['check-live', '--broker', nats.url, '--timeout', '10000'], ROOT);
+    expect(check.status, check.stderr).toBe(0);
+    expect(check.stdout).toContain(`every retained state (${DOMAINS.length}) would be accepted`);
 
     const victim = 'presence-service';
     // The bound: keepalive + a quarter keepalive (the sweep) + delivery (docs/buses.md); slack for a loaded machine.

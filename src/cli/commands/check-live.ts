@@ -146,7 +146,7 @@ async function settingsOf(argv: readonly string[], ctx: CliContext): Promise<{ u
   const config = await loadConfig(ctx.cwd);
   const url = values.broker ?? ctx.env['CHINOOK_BROKER'] ?? config.broker;
   if (url === undefined || url === '') throw new UsageError('--broker URL is required (or CHINOOK_BROKER, or `broker` in chinook.config.yaml)', usage);
-  if (!/^(mqtts?|rediss?):\/\/./i.test(url)) throw new UsageError(`unsupported bus URL \`${showUrl(url)}\`: use mqtt://, mqtts://, redis:// or rediss://`, usage);
+  if (!/^(mqtts?|rediss?|nats):\/\/./i.test(url)) throw new UsageError(`unsupported bus URL \`${showUrl(url)}\`: use mqtt://, mqtts://, redis://, rediss:// or nats://`, usage);
   return { url, dir: positionals[0] ?? config.manifests, timeoutMs, format, system: config.system, prefix: config.prefix ?? `chinook/${config.system}` };
 }
 
