@@ -26,7 +26,7 @@ domain's schema. Run it before deploying new code: it lists every retained state
 new services would reject, and why. It connects as a pure observer: no will, no status,
 nothing published, no broker setting changed.
 
-  --broker URL    mqtt://…, mqtts://…, redis://…, rediss://… (default: $CHINOOK_BROKER, config \`broker\`)
+  --broker URL    mqtt://…, mqtts://…, redis://…, rediss://…, nats://… (default: $CHINOOK_BROKER, config \`broker\`)
   DIR             manifest folder (default: \`manifests\` of chinook.config.yaml, else \`schemas\`)
   --timeout MS    give up connecting and reading after this long (default 5000); on MQTT a
                   domain with no retained state at all is only known missing at the timeout
