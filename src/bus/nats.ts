@@ -152,7 +152,9 @@ async function sendRetained(state: NatsBusState, subject: string, bytes: Buffer)
   }
   const reply = await c.nc.request(subject, bytes, options);
   const ack = reply.json<{ error?: { description?: string; code?: number } }>();
-  if (ack.error) throw Object.assign(new Error(ack.error.description ?? 'JetStream refused the message'), { refused: true });
+  // 503: JetStream is there but not ready (a restarted server recovering its streams, a cluster
+  // electing a leader): retried like a missing answer. Any other error is a refusal.
+  if (ack.error) throw Object.assign(new Error(ack.error.description ?? 'JetStream refused the message'), { refused: ack.error.code !== 503 });
 }
 
 async function publishRetained(state: NatsBusState, topic: string, bytes: Buffer): Promise<void> {

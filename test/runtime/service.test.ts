@@ -59,7 +59,8 @@ describeIfBinary('redis-server', 'runtime: Redis', () => {
 
 describeIfBinary('nats-server', 'runtime: NATS JetStream', () => {
   defineServiceBehaviour(async () => {
-    const server = await startNatsServer();
+    // Without persistence, as the other brokers here: a restart forgets the buckets.
+    const server = await startNatsServer({ persistent: false });
     return {
       createBus: (options) => createBus(server.url, options),
       restartServer: () => server.restart(),

@@ -78,6 +78,8 @@ async function startProcess(
   args: readonly string[],
   port: number,
   cleanup: () => void,
+  /** Runs between the stop and the start of restart() (e.g. to forget what the server stored). */
+  beforeRestart: () => void = () => {},
 ): Promise<ExternalBroker> {
   let child: ChildProcess;
   let output = '';
@@ -115,6 +117,7 @@ async function startProcess(
         child.kill('SIGTERM');
         await waitForExit(child);
       }
+      beforeRestart();
       await launch();
     },
   };
@@ -177,6 +180,11 @@ export interface NatsServerOptions {
   readonly storeDir?: string;
   /** False: a server without JetStream (core NATS only). */
   readonly jetstream?: boolean;
+  /**
+   * False: restart() starts with an empty store, as the other test brokers run without
+   * persistence (what was retained is gone, buckets included). Default true.
+   */
+  readonly persistent?: boolean;
 }
 
 /**
@@ -190,7 +198,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const config = path.join(dir, 'nats.conf');
   const jetstream = options.jetstream === false ? [] : [`jetstream { store_dir: "${storeDir}" }`];
   writeFileSync(config, [`listen: "${HOST}:${port}"`, ...jetstream, ...(options.config ?? []), ''].join('\n'));
-  return startProcess('nats', 'nats-server', ['-c', config], port, () => rmSync(dir, { recursive: true, force: true }));
+  const forget = (): void => rmSync(storeDir, { recursive: true, force: true });
+  return startProcess('nats', 'nats-server', ['-c', config], port, () => rmSync(dir, { recursive: true, force: true }), options.persistent === false ? forget : undefined);
 }
 
 export interface NatsCluster {
