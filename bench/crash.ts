@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChinookService, stopAll } from './lib/chinook.js';
 import { buildCrashSystem, crashTopics, type CrashChildArgs } from './lib/crash-system.js';
-import { brokerLabel, uniqueId, type BenchContext } from './lib/context.js';
+import { brokerLabel, hasNativeWill, uniqueId, type BenchContext } from './lib/context.js';
 import { delay, trackChild, waitUntil, withTimeout } from './lib/processes.js';
 import { connectRawClient } from './lib/raw-clients.js';
 import { compareRow, spreadOf } from './lib/report.js';
@@ -108,7 +108,7 @@ export async function benchCrash(ctx: BenchContext): Promise<void> {
   const signals: Signal[] = ['SIGKILL', 'SIGSTOP'];
   for (const broker of ctx.brokers) {
     const label = brokerLabel(broker.kind);
-    const hasWill = broker.kind !== 'redis';
+    const hasWill = hasNativeWill(broker.kind);
     // Generous: 1.5 × keepalive plus a coarse broker check plus scheduling noise.
     const boundMs = keepaliveSeconds * 4_000 + 5_000;
     for (const signal of signals) {

@@ -8,7 +8,7 @@
  */
 import { makePlantState, type PlantState } from './fixtures/plant-state.js';
 import { startChinookService, stopAll } from './lib/chinook.js';
-import { brokerLabel, uniqueId, type BenchContext } from './lib/context.js';
+import { brokerLabel, rawClientName, uniqueId, type BenchContext } from './lib/context.js';
 import { delay } from './lib/processes.js';
 import { connectRawClient } from './lib/raw-clients.js';
 import { compareRow, spreadOf } from './lib/report.js';
@@ -191,7 +191,7 @@ export async function benchFanOut(ctx: BenchContext): Promise<void> {
         name: `fan-out to ${receivers} services, highest rate without loss, ${brokerLabel(broker.kind)}`,
         unit: 'updates/s',
         ...spreadOf(typed, raw),
-        baselineName: `${receivers} raw ${broker.kind === 'redis' ? 'ioredis' : 'mqtt.js'} clients + JSON`,
+        baselineName: `${receivers} raw ${rawClientName(broker.kind)} clients + JSON`,
         better: 'higher',
         note:
           `rate doubled from ${plan.startRate}/s then bisected ${plan.bisections}×, ${plan.durationMs} ms per step; "kept up" = every service ` +

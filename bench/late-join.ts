@@ -28,7 +28,7 @@ async function joinRaw(broker: RunningBroker, seeded: SeededSystem): Promise<num
     });
     const pattern = `${seeded.spec.prefix}/state/+`;
     await client.subscribe(pattern);
-    // Redis has no retained messages: read the keys after subscribing (as the adapter does).
+    // Redis and NATS have no retained messages: read the keys / the KV bucket after subscribing (as the adapters do).
     if (client.readRetained) await client.readRetained(pattern);
     await withTimeout(all, 60_000, `the raw joiner to hold ${seeded.count} domains (${held.size} so far)`);
     return nowMs() - t0;
@@ -71,7 +71,7 @@ export async function benchLateJoin(ctx: BenchContext): Promise<void> {
         name: `late-join of ${count} domains, ${brokerLabel(broker.kind)}`,
         unit: 'ms',
         ...spreadOf(typed, raw),
-        baselineName: broker.kind === 'redis' ? 'raw ioredis SCAN+MGET + JSON' : 'raw mqtt.js retained + JSON',
+        baselineName: broker.kind === 'redis' ? 'raw ioredis SCAN+MGET + JSON' : broker.kind.startsWith('nats') ? 'raw nats.js KV watch + JSON' : 'raw mqtt.js retained + JSON',
         better: 'lower',
         targetRatio: 1.25,
       }),

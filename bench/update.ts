@@ -10,7 +10,7 @@
  */
 import { makePlantState, type PlantState } from './fixtures/plant-state.js';
 import { startChinookService, stopAll } from './lib/chinook.js';
-import { brokerLabel, uniqueId, type BenchContext } from './lib/context.js';
+import { brokerLabel, rawClientName, uniqueId, type BenchContext } from './lib/context.js';
 import { withTimeout } from './lib/processes.js';
 import { connectRawClient } from './lib/raw-clients.js';
 import { compareRow, spreadOf } from './lib/report.js';
@@ -222,7 +222,7 @@ export async function benchUpdates(ctx: BenchContext): Promise<void> {
       ctx.fail(scenario, error);
       continue;
     }
-    const rawName = broker.kind === 'redis' ? 'raw ioredis + JSON' : 'raw mqtt.js + JSON';
+    const rawName = `raw ${rawClientName(broker.kind)} + JSON`;
     const all = <R,>(rows: readonly R[], key: keyof R): number[] => rows.map((r) => r[key] as number);
     const cpu = (rows: readonly { cpuUs: number }[]): number => median(rows.map((r) => r.cpuUs));
     const cpuNote = broker.kind === 'aedes' ? '; CPU includes the embedded broker, which runs in the bench process' : '';

@@ -70,9 +70,23 @@ describe('architecture', () => {
     expect(violations).toEqual([]);
   });
 
+  it('keeps the shared emulation parts adapter-neutral: the NATS adapter reuses them, never copies', () => {
+    // will-emulation.ts (when to refresh, sweep, fire), retained-reads.ts (batching, read gate), phase.ts:
+    // they know no adapter and no client library; each adapter brings its own store.
+    const neutral = ['will-emulation.ts', 'retained-reads.ts', 'phase.ts'].map((f) => join(SRC, 'bus', f));
+    for (const file of neutral) {
+      const imports = importsOf(readFileSync(file, 'utf8')).filter((s) => !['./bus.js', './phase.js'].includes(s));
+      expect(imports, relative(SRC, file)).toEqual([]);
+    }
+    for (const adapter of ['redis.ts', 'nats.ts']) {
+      const imports = importsOf(readFileSync(join(SRC, 'bus', adapter), 'utf8'));
+      expect(imports, adapter).toEqual(expect.arrayContaining(['./will-emulation.js', './retained-reads.js']));
+    }
+  });
+
   it('loads bus client libraries only when a bus of that kind connects', () => {
-    // Importing chinook-ipc/runtime must not pay for every adapter (mqtt, ioredis, aedes cost ~400 ms together).
-    const heavy = /^\s*import\s+(?!type\b)[^;]*from\s*['"](mqtt|ioredis|aedes)['"]/m;
+    // Importing chinook-ipc/runtime must not pay for every adapter (mqtt, ioredis, aedes cost ~400 ms together; the NATS client more).
+    const heavy = /^\s*import\s+(?!type\b)[^;]*from\s*['"](mqtt|ioredis|aedes|@nats-io\/[^'"]+)['"]/m;
     const eager = files.filter((f) => ['runtime', 'bus'].includes(layerOf(f)) && heavy.test(readFileSync(f, 'utf8')));
     expect(eager.map((f) => relative(SRC, f))).toEqual([]);
   });

@@ -1,6 +1,7 @@
 /**
  * Brokers for the benchmarks, each on a free 127.0.0.1 port and killed when the run ends:
- * mosquitto (with `set_tcp_nodelay true`, as docs tell users), redis-server, and the
+ * mosquitto (with `set_tcp_nodelay true`, as docs tell users), redis-server, nats-server with
+ * JetStream (one node, and a three-node cluster with buckets of three replicas), and the
  * embedded aedes broker that `chinook run` starts by itself.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -12,11 +13,12 @@ import path from 'node:path';
 import { startEmbeddedBroker } from '../../src/bus/embedded-broker.js';
 import { delay, trackChild, trackCloser } from './processes.js';
 
-export type BrokerKind = 'mosquitto' | 'aedes' | 'redis';
+export type BrokerKind = 'mosquitto' | 'aedes' | 'redis' | 'nats' | 'nats-cluster';
+export const brokerKinds: readonly BrokerKind[] = ['mosquitto', 'aedes', 'redis', 'nats', 'nats-cluster'];
 
 export interface RunningBroker {
   readonly kind: BrokerKind;
-  /** `mqtt://127.0.0.1:<port>` or `redis://127.0.0.1:<port>` */
+  /** `mqtt://127.0.0.1:<port>`, `redis://127.0.0.1:<port>`, `nats://127.0.0.1:<port>[,…][?replicas=3]` */
   readonly url: string;
   readonly host: string;
   readonly port: number;
@@ -65,6 +67,15 @@ export function findMosquitto(): string | undefined {
 
 export function findRedisServer(): string | undefined {
   return findBinary('redis-server', ['/usr/bin/redis-server', '/usr/local/bin/redis-server']);
+}
+
+export function findNatsServer(): string | undefined {
+  return findBinary('nats-server', ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server']);
+}
+
+export function readNatsVersion(binary: string): string {
+  const out = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+  return /\bv(\d[\w.]*)/.exec(out.stdout)?.[1] ?? 'unknown';
 }
 
 export function readMosquittoVersion(binary: string): string {
@@ -150,6 +161,63 @@ export async function startAedes(): Promise<RunningBroker> {
   return { kind: 'aedes', url: broker.url, host: broker.host, port: broker.port, version: readAedesVersion(), stop };
 }
 
+/** One nats-server node with JetStream, its store in `dir`; `extra` lines go into its configuration. */
+async function startNatsNode(binary: string, dir: string, port: number, extra: readonly string[]): Promise<() => Promise<void>> {
+  const config = path.join(dir, `nats-${port}.conf`);
+  writeFileSync(config, [`listen: "127.0.0.1:${port}"`, `jetstream { store_dir: "${path.join(dir, `js-${port}`)}" }`, ...extra, ''].join('\n'));
+  const child = trackChild(spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] }));
+  await waitForPort(port, 5_000, 'nats-server');
+  return () => stopChild(child);
+}
+
+export async function startNats(): Promise<RunningBroker> {
+  const binary = findNatsServer();
+  if (!binary) throw new Error('nats-server is not installed');
+  const port = await findFreePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'chinook-bench-nats-'));
+  const stopNode = await startNatsNode(binary, dir, port, []);
+  const stop = trackCloser(async () => {
+    await stopNode();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { kind: 'nats', url: `nats://127.0.0.1:${port}`, host: '127.0.0.1', port, version: readNatsVersion(binary), stop };
+}
+
+/** Three nodes clustered on loopback; clients get all three addresses; buckets have three replicas. */
+export async function startNatsCluster(): Promise<RunningBroker> {
+  const binary = findNatsServer();
+  if (!binary) throw new Error('nats-server is not installed');
+  const ports = await Promise.all(Array.from({ length: 7 }, () => findFreePort()));
+  const [client, routes, monitor] = [ports.slice(0, 3), ports.slice(3, 6), ports[6]!];
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'chinook-bench-nats-cluster-'));
+  const stops = await Promise.all(
+    client.map((port, i) =>
+      startNatsNode(binary, dir, port, [
+        `server_name: "bench-n${i + 1}"`,
+        ...(i === 0 ? [`http: "127.0.0.1:${monitor}"`] : []),
+        `cluster { name: "bench", listen: "127.0.0.1:${routes[i]}", routes: [${routes.filter((_, j) => j !== i).map((r) => `"nats-route://127.0.0.1:${r}"`).join(', ')}] }`,
+      ]),
+    ),
+  );
+  const stop = trackCloser(async () => {
+    await Promise.all(stops.map((s) => s()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // JetStream accepts buckets once the three nodes elected a meta leader.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const jsz = (await fetch(`http://127.0.0.1:${monitor}/jsz`).then((r) => r.json(), () => ({}))) as { meta_cluster?: { leader?: string; cluster_size?: number } };
+    if (jsz.meta_cluster?.leader && jsz.meta_cluster.cluster_size === 3) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error('the NATS cluster elected no JetStream leader within 30 s');
+    }
+    await delay(200);
+  }
+  const url = `nats://${client.map((p) => `127.0.0.1:${p}`).join(',')}?replicas=3`;
+  return { kind: 'nats-cluster', url, host: '127.0.0.1', port: client[0]!, version: readNatsVersion(binary), stop };
+}
+
 export function startBroker(kind: BrokerKind): Promise<RunningBroker> {
   switch (kind) {
     case 'mosquitto':
@@ -158,6 +226,10 @@ export function startBroker(kind: BrokerKind): Promise<RunningBroker> {
       return startRedis();
     case 'aedes':
       return startAedes();
+    case 'nats':
+      return startNats();
+    case 'nats-cluster':
+      return startNatsCluster();
   }
 }
 
@@ -169,6 +241,9 @@ export function isBrokerInstalled(kind: BrokerKind): boolean {
       return findRedisServer() !== undefined;
     case 'aedes':
       return true;
+    case 'nats':
+    case 'nats-cluster':
+      return findNatsServer() !== undefined;
   }
 }
 

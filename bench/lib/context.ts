@@ -24,8 +24,21 @@ export function brokerLabel(kind: BrokerKind): string {
       return 'embedded aedes';
     case 'redis':
       return 'redis';
+    case 'nats':
+      return 'NATS JetStream';
+    case 'nats-cluster':
+      return 'NATS cluster (3 nodes, R3)';
   }
 }
+
+/** The raw client a user of that broker would write with (the baseline's name). */
+export function rawClientName(kind: BrokerKind): string {
+  if (kind === 'redis') return 'ioredis';
+  return kind === 'nats' || kind === 'nats-cluster' ? 'nats.js KV' : 'mqtt.js';
+}
+
+/** Does the broker itself publish a last will (MQTT), or is it emulated (Redis, NATS)? */
+export const hasNativeWill = (kind: BrokerKind): boolean => kind === 'mosquitto' || kind === 'aedes';
 
 /** A unique, topic-safe id for one round's system/topics, so retained state of earlier rounds never interferes. */
 let counter = 0;

@@ -4,6 +4,8 @@
  * - `mqtt://[user:pass@]host[:port][?protocol=4|5]`, `mqtts://…` (TLS): the MQTT adapter;
  *   `protocol` picks MQTT 3.1.1 (4, the default) or MQTT 5.
  * - `redis://[user:pass@]host[:port][/db]`, `rediss://…` (TLS): the Redis adapter.
+ * - `nats://[user:pass@]host[:port][,host[:port]…][?replicas=N]`: the NATS JetStream adapter
+ *   (several servers of one cluster; `replicas` for the buckets it creates, default 1).
  * - `memory://[name]`: an in-process broker of that name (shared by every bus created with
  *   the same name in this process), for tests; `undefined` means `memory://`.
  *
@@ -12,6 +14,7 @@
 import { BusError, type Bus, type BusOptions } from './bus.js';
 import { createMemoryBus, getNamedMemoryBroker } from './memory.js';
 import { createMqttBus, type MqttBusOptions } from './mqtt.js';
+import { createNatsBus } from './nats.js';
 import { createRedisBus, type RedisBusOptions } from './redis.js';
 import { redactUrl } from './url.js';
 
@@ -27,11 +30,13 @@ export function createBus(url: string | undefined, options: CreateBusOptions): B
     case 'redis':
     case 'rediss':
       return createRedisBus(url, options);
+    case 'nats':
+      return createNatsBus(url, options);
     case 'memory':
       return createMemoryBus(getNamedMemoryBroker(decodeURIComponent(url.slice('memory://'.length).replace(/\/+$/, ''))), options);
     default:
       throw new BusError(
-        `unsupported bus URL \`${redactUrl(url)}\`: use mqtt://host:port, mqtts://, redis://host:port, rediss:// or memory://name`,
+        `unsupported bus URL \`${redactUrl(url)}\`: use mqtt://host:port, mqtts://, redis://host:port, rediss://, nats://host:port or memory://name`,
         'bus-url-invalid',
       );
   }

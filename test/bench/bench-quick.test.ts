@@ -41,7 +41,7 @@ describe('npm run bench -- --quick', () => {
     expect(results.machine.quick).toBe(true);
     expect(results.machine.nproc).toBeGreaterThan(0);
 
-    const brokers = (['mosquitto', 'aedes', 'redis'] as const).filter((kind) => isBrokerInstalled(kind));
+    const brokers = (['mosquitto', 'aedes', 'redis', 'nats'] as const).filter((kind) => isBrokerInstalled(kind));
     const scenarios = new Set(results.rows.map((row) => row.scenario));
     for (const kind of brokers) {
       for (const scenario of ['update', 'late-join', 'fan-out', 'crash']) {

@@ -1,14 +1,15 @@
 /**
  * The one conformance suite (conformance.ts), run against every bus: the in-memory bus,
- * the embedded aedes broker, mosquitto over MQTT 3.1.1 and MQTT 5, and Redis — the servers
+ * the embedded aedes broker, mosquitto over MQTT 3.1.1 and MQTT 5, Redis and NATS JetStream — the servers
  * are started here on free ports.
  */
 import { describe } from 'vitest';
 import { createMemoryBroker, createMemoryBus } from '../../src/bus/memory.js';
 import { createMqttBus } from '../../src/bus/mqtt.js';
+import { createNatsBus } from '../../src/bus/nats.js';
 import { createRedisBus } from '../../src/bus/redis.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/bus/embedded-broker.js';
-import { describeIfBinary, startMosquitto, startRedis } from '../support/brokers.js';
+import { describeIfBinary, startMosquitto, startNatsServer, startRedis } from '../support/brokers.js';
 import { defineBusConformance } from './conformance.js';
 
 describe('bus conformance: memory', () => {
@@ -62,6 +63,19 @@ describeIfBinary('redis-server', 'bus conformance: Redis', () => {
     const server = await startRedis();
     return {
       createBus: (options) => createRedisBus(server.url, options),
+      restartServer: () => server.restart(),
+      url: server.url,
+      keepaliveSeconds: 1,
+      stop: () => server.stop(),
+    };
+  });
+});
+
+describeIfBinary('nats-server', 'bus conformance: NATS JetStream', () => {
+  defineBusConformance(async () => {
+    const server = await startNatsServer();
+    return {
+      createBus: (options) => createNatsBus(server.url, options),
       restartServer: () => server.restart(),
       url: server.url,
       keepaliveSeconds: 1,

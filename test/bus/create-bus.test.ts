@@ -7,6 +7,7 @@ describe('createBus', () => {
     expect(createBus('mqtt://127.0.0.1:1', { clientId: 'a' }).kind).toBe('mqtt');
     expect(createBus('mqtts://example.com?protocol=5', { clientId: 'a' }).kind).toBe('mqtt');
     expect(createBus('memory://x', { clientId: 'a' }).kind).toBe('memory');
+    expect(createBus('nats://127.0.0.1:1,127.0.0.1:2?replicas=3', { clientId: 'a' }).kind).toBe('nats');
     expect(createBus(undefined, { clientId: 'a' }).kind).toBe('memory');
   });
 
@@ -26,7 +27,7 @@ describe('createBus', () => {
     await Promise.all([a.close(), b.close(), other.close()]);
   });
 
-  it.each(['ws://h', 'http://h', 'localhost:1883', '', 'mqtt://h?protocol=7'])('rejects %j with bus-url-invalid', (url) => {
+  it.each(['ws://h', 'http://h', 'localhost:1883', '', 'mqtt://h?protocol=7', 'nats://', 'nats://h?replicas=0', 'nats://h?stream=x', 'nats://h:99999'])('rejects %j with bus-url-invalid', (url) => {
     expect(() => createBus(url, { clientId: 'a' })).toThrow(BusError);
     try {
       createBus(url, { clientId: 'a' });

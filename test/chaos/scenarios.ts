@@ -50,6 +50,35 @@ async function connectForger(url: string): Promise<Bus> {
   return forger;
 }
 
+/**
+ * Watches `statusTopic` from now on for a live (not retained) `online`: what a service
+ * publishes after each (re)connect, once its will (liveness) is registered again.
+ */
+async function watchLiveOnline(url: string, statusTopic: string): Promise<{ wait(timeoutMs: number): Promise<void>; close(): Promise<void> }> {
+  const watcher = createBus(url, { clientId: `watcher-${randomBytes(4).toString('hex')}`, reconnectPeriodMs: 100 });
+  let seen = false;
+  watcher.onMessage((m) => {
+    if (m.topic !== statusTopic || m.retained) return;
+    try {
+      seen ||= (JSON.parse(Buffer.from(m.payload).toString()) as { status?: unknown }).status === 'online';
+    } catch {
+      // Not a status message: not the one awaited.
+    }
+  });
+  await watcher.connect();
+  await watcher.subscribe(statusTopic);
+  return {
+    async wait(timeoutMs) {
+      const started = Date.now();
+      while (!seen) {
+        if (Date.now() - started > timeoutMs) throw new Error(`no live online on ${statusTopic} within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    close: () => watcher.close(),
+  };
+}
+
 /** Every service local, each publishing value 1. */
 async function startLocals(cluster: ChaosCluster, count: number, from = 0): Promise<void> {
   for (let i = from; i < count; i++) {
@@ -246,7 +275,16 @@ export async function restartThenKill(bus: ChaosBus, options: ScenarioOptions = 
     await cluster.startChild(0, 1);
     await startLocals(cluster, count, 1);
     await cluster.waitConverged(allOnline(count), options.timeoutMs);
+    const statusTopic = cluster.spec.services[serviceName(0)]!.statusTopic;
+    const republished = await watchLiveOnline(bus.url, statusTopic);
     await bus.restart();
+    try {
+      // Every copy still says online across the restart: kill only once the owner is back on
+      // the new server with its liveness registered, which its own live `online` says.
+      await republished.wait(options.timeoutMs ?? 60_000);
+    } finally {
+      await republished.close();
+    }
     await cluster.waitConverged(allOnline(count), options.timeoutMs);
     const killedAt = Date.now();
     await cluster.children.get('source')!.kill();

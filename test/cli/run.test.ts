@@ -117,11 +117,16 @@ describe('chinook run: how the bus is shown', () => {
   it('never shows a password, and names the stock client that watches this kind of bus', () => {
     expect(showUrl('mqtts://alice:s3cret@broker.example:8883')).toBe('mqtts://alice:***@broker.example:8883');
     expect(showUrl('redis://127.0.0.1:6400')).toBe('redis://127.0.0.1:6400');
+    expect(showUrl('nats://alice:s3cret@n1:4001,n2:4002?replicas=3')).toBe('nats://alice:***@n1:4001,n2:4002?replicas=3');
+    expect(showUrl('nats://t0ken@n1')).toBe('nats://***@n1');
+    expect(showUrl('nats://n1,n2')).toBe('nats://n1,n2');
     expect(describeWatchCommand('mqtt://127.0.0.1:4000?protocol=5', 'chinook/home')).toBe("mosquitto_sub -h 127.0.0.1 -p 4000 -t 'chinook/home/#' -v");
     expect(describeWatchCommand('mqtts://alice:s3cret@broker.example', 'chinook/home')).toBe(
       "mosquitto_sub -h broker.example -p 8883 --capath /etc/ssl/certs -u alice -P … -t 'chinook/home/#' -v",
     );
     expect(describeWatchCommand('redis://127.0.0.1:6400', 'chinook/home')).toBe("redis-cli -h 127.0.0.1 -p 6400 PSUBSCRIBE 'chinook/home/*'");
+    expect(describeWatchCommand('nats://127.0.0.1:4001,127.0.0.1:4002?replicas=3', 'chinook/home')).toBe('nats --server 127.0.0.1:4001,127.0.0.1:4002 kv watch chinook_home_state');
+    expect(describeWatchCommand('nats://me:pw@n1', 'chinook/home-lab')).toBe('nats --server n1:4222 --user me --password … kv watch chinook_home--lab_state');
     expect(describeWatchCommand('rediss://default:pw@r.example', 'chinook/x')).toBe("redis-cli -h r.example -p 6379 --tls --user default -a … PSUBSCRIBE 'chinook/x/*'");
   });
 });

@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeIfBinary, startRedis, type ExternalBroker } from '../support/brokers.js';
 import { ensureBuilt } from '../manifest/run-cli.js';
-import { DOMAINS, REFERENCE, SERVICES, dependentsOf, startRun, waitForConvergence, type RunningSystem } from './run-system.js';
+import { DOMAINS, REFERENCE, SERVICES, killAndWaitOffline, startRun, waitForConvergence, type RunningSystem } from './run-system.js';
 import { expectProtocolMessages, redisCli } from './watch.js';
 
 beforeAll(ensureBuilt, 120_000);
@@ -45,18 +45,8 @@ describeIfBinary('redis-server', 'chinook run --broker redis://… (the referenc
     expect(ttl).toBeLessThanOrEqual(KEEPALIVE_S * 1000);
 
     const victim = 'presence-service';
-    const killedAt = Date.now();
-    process.kill(system.pid(victim)!, 'SIGKILL');
-    const lost = (service: string): boolean =>
-      system.events.some((e) => e.type === 'output' && e.service === service && e.text.includes('required dependency "presence" lost'));
     // The bound: keepalive + Redis's expiry lag (docs/buses.md); generous slack for a loaded machine.
-    await system.waitUntil(
-      `${victim} offline and presence stale after kill -9`,
-      () => system.status(victim) === 'offline' && system.availability('presence') === 'stale',
-      KEEPALIVE_S * 1000 + 15_000,
-    );
-    const detectedMs = Date.now() - killedAt;
-    await system.waitUntil(`${dependentsOf('presence').join(', ')} report presence lost`, () => dependentsOf('presence').every(lost));
+    const detectedMs = await killAndWaitOffline(system, victim, 'presence', KEEPALIVE_S * 1000 + 15_000);
     console.info(`redis: kill -9 of ${victim} seen offline after ${detectedMs} ms (keepalive ${KEEPALIVE_S} s)`);
     expect(system.ended(victim)).toBe('killed by SIGKILL');
     // The will fired once: the status key now says offline, with the instance's epoch.

@@ -162,3 +162,22 @@ export function waitForConvergence(system: RunningSystem, timeoutMs = 45_000): P
 export function dependentsOf(domain: string): string[] {
   return SERVICES.filter((s) => REFERENCE.services[s]!.waitsFor.includes(domain));
 }
+
+/**
+ * kill -9 of `victim`'s process, then waits until it is shown offline, its domain stale and
+ * every dependent reports the loss; returns how long the offline took (ms from the kill).
+ */
+export async function killAndWaitOffline(system: RunningSystem, victim: string, domain: string, timeoutMs: number): Promise<number> {
+  const killedAt = Date.now();
+  process.kill(system.pid(victim)!, 'SIGKILL');
+  const lost = (service: string): boolean =>
+    system.events.some((e) => e.type === 'output' && e.service === service && e.text.includes(`required dependency "${domain}" lost`));
+  await system.waitUntil(
+    `${victim} offline and ${domain} stale after kill -9`,
+    () => system.status(victim) === 'offline' && system.availability(domain) === 'stale',
+    timeoutMs,
+  );
+  const detectedMs = Date.now() - killedAt;
+  await system.waitUntil(`${dependentsOf(domain).join(', ')} report ${domain} lost`, () => dependentsOf(domain).every(lost));
+  return detectedMs;
+}

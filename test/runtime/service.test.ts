@@ -1,10 +1,10 @@
 /**
  * The runtime's behaviour suite (service-suite.ts) on every bus: in-memory, the embedded
- * aedes broker over the MQTT adapter, and mosquitto (MQTT 3.1.1 and 5) and Redis when installed.
+ * aedes broker over the MQTT adapter, and mosquitto (MQTT 3.1.1 and 5), Redis and NATS JetStream when installed.
  */
 import { describe } from 'vitest';
 import { createMemoryBroker, createMemoryBus, createBus, startEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/index.js';
-import { describeIfBinary, startMosquitto, startRedis } from '../support/brokers.js';
+import { describeIfBinary, startMosquitto, startNatsServer, startRedis } from '../support/brokers.js';
 import { defineServiceBehaviour } from './service-suite.js';
 
 describe('runtime: memory bus', () => {
@@ -49,6 +49,18 @@ for (const protocol of [4, 5] as const) {
 describeIfBinary('redis-server', 'runtime: Redis', () => {
   defineServiceBehaviour(async () => {
     const server = await startRedis();
+    return {
+      createBus: (options) => createBus(server.url, options),
+      restartServer: () => server.restart(),
+      stop: () => server.stop(),
+    };
+  });
+});
+
+describeIfBinary('nats-server', 'runtime: NATS JetStream', () => {
+  defineServiceBehaviour(async () => {
+    // Without persistence, as the other brokers here: a restart forgets the buckets.
+    const server = await startNatsServer({ persistent: false });
     return {
       createBus: (options) => createBus(server.url, options),
       restartServer: () => server.restart(),

@@ -14,10 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
 
 export interface ExternalBroker {
-  readonly kind: 'mosquitto' | 'redis';
+  readonly kind: 'mosquitto' | 'redis' | 'nats';
   readonly port: number;
   readonly host: string;
-  /** `mqtt://127.0.0.1:port` or `redis://127.0.0.1:port` */
+  /** `mqtt://127.0.0.1:port`, `redis://127.0.0.1:port` or `nats://127.0.0.1:port` */
   readonly url: string;
   /** SIGTERM and wait for the process to exit. */
   stop(): Promise<void>;
@@ -78,6 +78,8 @@ async function startProcess(
   args: readonly string[],
   port: number,
   cleanup: () => void,
+  /** Runs between the stop and the start of restart() (e.g. to forget what the server stored). */
+  beforeRestart: () => void = () => {},
 ): Promise<ExternalBroker> {
   let child: ChildProcess;
   let output = '';
@@ -99,7 +101,7 @@ async function startProcess(
     kind,
     port,
     host: HOST,
-    url: `${kind === 'redis' ? 'redis' : 'mqtt'}://${HOST}:${port}`,
+    url: `${kind === 'mosquitto' ? 'mqtt' : kind}://${HOST}:${port}`,
     async stop() {
       child.kill('SIGTERM');
       await waitForExit(child);
@@ -115,6 +117,7 @@ async function startProcess(
         child.kill('SIGTERM');
         await waitForExit(child);
       }
+      beforeRestart();
       await launch();
     },
   };
@@ -158,13 +161,13 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Ex
 }
 
 /**
- * redis-server on a free port: no persistence, keyspace expiry notifications on; `extraArgs` go
- * first. `tls`: the port speaks TLS only (`extraArgs` then name the certificate files).
+ * redis-server on a free port: no persistence, keyspace expiry notifications on; `extraArgs`
+ * go last, so they override (e.g. `--notify-keyspace-events ''` for a server that starts without them).
+ * `tls`: the port speaks TLS only (`extraArgs` then name the certificate files).
  */
 export async function startRedis(extraArgs: readonly string[] = [], options: { readonly tls?: boolean } = {}): Promise<ExternalBroker> {
   const port = await findFreePort();
   const args = [
-    ...extraArgs,
     ...(options.tls ? ['--port', '0', '--tls-port', String(port)] : ['--port', String(port)]),
     '--bind', HOST,
     '--save', '',
@@ -172,8 +175,98 @@ export async function startRedis(extraArgs: readonly string[] = [], options: { r
     '--notify-keyspace-events', 'Ex',
     '--protected-mode', 'no',
     '--loglevel', 'warning',
+    ...extraArgs,
   ];
   return startProcess('redis', 'redis-server', args, port, () => {});
+}
+
+export interface NatsServerOptions {
+  /** Extra lines of the configuration file (e.g. a `cluster { … }` block). */
+  readonly config?: readonly string[];
+  /** The port, for a node that must be found at a known address (cluster routes); default: a free one. */
+  readonly port?: number;
+  /** Folder for JetStream's files; default: a new temporary one (kept across restart, removed on stop). */
+  readonly storeDir?: string;
+  /** False: a server without JetStream (core NATS only). */
+  readonly jetstream?: boolean;
+  /**
+   * False: restart() starts with an empty store, as the other test brokers run without
+   * persistence (what was retained is gone, buckets included). Default true.
+   */
+  readonly persistent?: boolean;
+}
+
+/**
+ * nats-server with JetStream on a free port, its store in a temporary folder that survives
+ * restart() (JetStream's file storage persists, as in production) and is removed on stop().
+ */
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<ExternalBroker> {
+  const port = options.port ?? (await findFreePort());
+  const dir = mkdtempSync(path.join(tmpdir(), 'chinook-nats-'));
+  const storeDir = options.storeDir ?? path.join(dir, 'js');
+  const config = path.join(dir, 'nats.conf');
+  const jetstream = options.jetstream === false ? [] : [`jetstream { store_dir: "${storeDir}" }`];
+  writeFileSync(config, [`listen: "${HOST}:${port}"`, ...jetstream, ...(options.config ?? []), ''].join('\n'));
+  const forget = (): void => rmSync(storeDir, { recursive: true, force: true });
+  return startProcess('nats', 'nats-server', ['-c', config], port, () => rmSync(dir, { recursive: true, force: true }), options.persistent === false ? forget : undefined);
+}
+
+export interface NatsCluster {
+  readonly nodes: readonly ExternalBroker[];
+  /** `nats://127.0.0.1:a,127.0.0.1:b,127.0.0.1:c` (add `?replicas=3` for replicated buckets). */
+  readonly url: string;
+  /** GET a monitoring endpoint of node `i` (`connz`, `jsz?streams=true`, …) as JSON. */
+  monitor(i: number, endpoint: string): Promise<Record<string, unknown>>;
+  /** Resolves once JetStream has elected a meta leader (the cluster accepts buckets). */
+  waitForJetStream(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `size` nats-server nodes clustered on loopback: routes between all of them, JetStream on
+ * each (its own store, kept across a node's restart), a monitoring port per node.
+ */
+export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+  const ports = await Promise.all(Array.from({ length: size * 3 }, () => findFreePort()));
+  const client = ports.slice(0, size);
+  const route = ports.slice(size, size * 2);
+  const http = ports.slice(size * 2);
+  const nodes = await Promise.all(
+    client.map((port, i) =>
+      startNatsServer({
+        port,
+        config: [
+          `server_name: "chinook-n${i + 1}"`,
+          `http: "${HOST}:${http[i]}"`,
+          'cluster {',
+          '  name: "chinook"',
+          `  listen: "${HOST}:${route[i]}"`,
+          `  routes: [${route.filter((_, j) => j !== i).map((r) => `"nats-route://${HOST}:${r}"`).join(', ')}]`,
+          '}',
+        ],
+      }),
+    ),
+  );
+  const monitor = async (i: number, endpoint: string): Promise<Record<string, unknown>> => {
+    const response = await fetch(`http://${HOST}:${http[i]}/${endpoint}`);
+    return (await response.json()) as Record<string, unknown>;
+  };
+  return {
+    nodes,
+    url: `nats://${client.map((p) => `${HOST}:${p}`).join(',')}`,
+    monitor,
+    async waitForJetStream(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const jsz = await monitor(0, 'jsz').catch(() => ({}) as Record<string, unknown>);
+        const meta = jsz['meta_cluster'] as { leader?: string; cluster_size?: number } | undefined;
+        if (meta?.leader && meta.cluster_size === size) return;
+        if (Date.now() > deadline) throw new Error(`JetStream elected no leader within ${timeoutMs} ms: ${JSON.stringify(jsz)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))),
+  };
 }
 
 /**
@@ -188,7 +281,7 @@ export function describeIfBinary(binary: string, name: string, body: () => void)
   if (process.env['CI'] === 'true') {
     describe(name, () => {
       it(`needs \`${binary}\` installed`, () => {
-        throw new Error(`\`${binary}\` is not installed; CI must run every bus (install it, e.g. apt-get install ${binary === 'redis-server' ? 'redis-server' : binary})`);
+        throw new Error(`\`${binary}\` is not installed; CI must run every bus (install it, e.g. apt-get install ${binary})`);
       });
     });
     return;

@@ -27,7 +27,7 @@ domain's schema. Run it before deploying new code: it lists every retained state
 new services would reject, and why. It connects as a pure observer: no will, no status,
 nothing published, no broker setting changed.
 
-  --broker URL    mqtt://…, mqtts://…, redis://…, rediss://… (default: $CHINOOK_BROKER, config \`broker\`)
+  --broker URL    mqtt://…, mqtts://…, redis://…, rediss://…, nats://… (default: $CHINOOK_BROKER, config \`broker\`)
   DIR             manifest folder (default: \`manifests\` of chinook.config.yaml, else \`schemas\`)
   --timeout MS    give up connecting and reading after this long (default 5000); on MQTT a
                   domain with no retained state at all is only known missing at the timeout
@@ -147,7 +147,7 @@ async function settingsOf(argv: readonly string[], ctx: CliContext): Promise<{ u
   const config = await loadConfig(ctx.cwd);
   const url = values.broker ?? ctx.env['CHINOOK_BROKER'] ?? config.broker;
   if (url === undefined || url === '') throw new UsageError('--broker URL is required (or CHINOOK_BROKER, or `broker` in chinook.config.yaml)', usage);
-  if (!/^(mqtts?|rediss?):\/\/./i.test(url)) throw new UsageError(`unsupported bus URL \`${showUrl(url)}\`: use mqtt://, mqtts://, redis:// or rediss://`, usage);
+  if (!/^(mqtts?|rediss?|nats):\/\/./i.test(url)) throw new UsageError(`unsupported bus URL \`${showUrl(url)}\`: use mqtt://, mqtts://, redis://, rediss:// or nats://`, usage);
   // As the `observer` identity when credentials are set up (docs/security.md): it only reads.
   const observerUrl = await externalIdentities(url, ctx.env, ctx.env['CHINOOK_SECRETS'] || config.secrets, ctx.cwd).consoleUrl();
   return { url: observerUrl, dir: positionals[0] ?? config.manifests, timeoutMs, format, system: config.system, prefix: config.prefix ?? `chinook/${config.system}` };

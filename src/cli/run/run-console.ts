@@ -10,6 +10,7 @@ import type { ChildEvents, Supervisor } from './supervise.js';
 import { BusError, type Bus } from '../../bus/bus.js';
 import { createBus } from '../../bus/create-bus.js';
 import { redactUrl } from '../../bus/url.js';
+import { parseNatsUrl, topicToKv } from '../../bus/nats-mapping.js';
 import type { Availability } from '../../runtime/contract.js';
 
 export interface ConsoleRun {
@@ -214,6 +215,8 @@ export function pausedByReport(text: string): boolean | undefined {
 
 /** The URL as shown to people and logs: never with its password. */
 export function showUrl(url: string): string {
+  // nats:// may list several servers, which WHATWG URL does not parse: mask its userinfo by hand.
+  if (/^nats:\/\//i.test(url)) return url.replace(/^(nats:\/\/)([^@/?#]*)@/i, (_, scheme: string, info: string) => `${scheme}${info.includes(':') ? `${info.slice(0, info.indexOf(':'))}:***` : '***'}@`);
   try {
     const parsed = new URL(url);
     if (parsed.password === '') return url;
@@ -225,8 +228,17 @@ export function showUrl(url: string): string {
   }
 }
 
-/** How to watch the bus with its own stock client: mosquitto_sub for MQTT, redis-cli for Redis. */
+/** How to watch the bus with its own stock client: mosquitto_sub for MQTT, redis-cli for Redis, the nats CLI for NATS. */
 export function describeWatchCommand(url: string, prefix: string): string | undefined {
+  if (/^nats:\/\//i.test(url)) {
+    try {
+      const nats = parseNatsUrl(url);
+      const auth = nats.user !== undefined ? ` --user ${nats.user} --password …` : nats.token !== undefined ? ' --token …' : '';
+      return `nats --server ${nats.servers.join(',')}${auth} kv watch ${topicToKv(`${prefix}/state/x`).bucket}`;
+    } catch {
+      return undefined;
+    }
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
