@@ -1,7 +1,7 @@
 /**
  * The owner's side of a domain: checks a publish (owned, allowed now, valid), stamps it with
- * the instance's `(epoch, seq)`, applies it locally at once (so `ctx.state` shows it right
- * after `publish`), remembers its bytes to recognise the echo, and hands it to the bus.
+ * the instance's `(epoch, seq)`, applies a copy of it locally at once (so `ctx.state` shows it
+ * right after `publish`, and the caller changing its object later changes nothing), remembers its bytes to recognise the echo, and hands it to the bus.
  *
  * The epoch is the instance's, fixed at its start (the one its will and `online` carry); the
  * seq is the instance's own counter, never taken from the bus. Once it has published a domain,
@@ -140,7 +140,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
       own.last.seq = seq;
       own.last.payload = payload;
     }
-    store.apply(entry, state, epoch, seq, time);
+    // The store keeps its own copy, parsed from the JSON just sent: the caller may change its
+    // object afterwards without changing `ctx.state`, which reads exactly as the receivers' copy.
+    store.apply(entry, JSON.parse(encoder.lastStateJson), epoch, seq, time);
     options.applied(entry);
     // Before publishing: an in-process bus may deliver the echo during the call.
     if (!options.echoesSuppressed()) own.echoes.remember(payload);
@@ -168,7 +170,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
         const mode = options.gate();
         const own = checkPublish(system, service, owned, mode, domain, state);
         if (mode !== 'hold' || options.sendsWhilePaused()) return publishOwn(own, state);
-        own.held = { state };
+        // A copy: the caller changing its object while it is held changes nothing.
+        own.held = { state: structuredClone(state) };
         return Promise.resolve();
       } catch (error) {
         return Promise.reject(error);
