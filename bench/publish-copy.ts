@@ -5,7 +5,9 @@
  * - `publish`: one `ctx.publish` of the ~600-byte plant state through a real service on the
  *   in-memory bus (validation, envelope, store, bus), awaited one at a time;
  * - `deep freeze`, `structuredClone`, `JSON.parse(JSON.stringify)`: each on the same state,
- *   alone (a fresh state each run, as a handler builds one per publish).
+ *   alone (a fresh state each run, as a handler builds one per publish);
+ * - `JSON.parse` of the state's JSON: what `ctx.publish` does (the chosen copy: the JSON is
+ *   the one it writes into the envelope anyway).
  *
  * Run: `node --import tsx bench/publish-copy.ts` (a few seconds; not part of `npm run bench`).
  */
@@ -46,6 +48,11 @@ async function publishCost(): Promise<number> {
   }
 }
 
+/** JSON.parse alone: the stringify is shared with the envelope. */
+function perCallOver(json: string): Promise<number> {
+  return perCall(sync(() => JSON.parse(json)));
+}
+
 const sync = (fn: (i: number) => unknown) => (i: number): undefined => void fn(i);
 const rows: [string, number][] = [
   ['ctx.publish (whole path, awaited)', await publishCost()],
@@ -53,5 +60,6 @@ const rows: [string, number][] = [
   ['  + deep freeze', await perCall(sync((i) => deepFreeze(makePlantState(i))))],
   ['  + structuredClone', await perCall(sync((i) => structuredClone(makePlantState(i))))],
   ['  + JSON.parse(JSON.stringify)', await perCall(sync((i) => JSON.parse(JSON.stringify(makePlantState(i)))))],
+  ['JSON.parse of the state JSON (chosen)', await perCallOver(JSON.stringify(makePlantState(1)))],
 ];
 for (const [what, us] of rows) console.log(`${what.padEnd(40)} ${us.toFixed(2)} µs`);
