@@ -1,10 +1,9 @@
 // The handler of `climate-service`: room temperatures, heating when it is cheap and rooms are used.
 import type { Climate, RoomClimate } from '../generated/index.js';
-import type { ClimateServiceContext, ClimateServiceHandler } from '../generated/services/climate-service.js';
+import { defineClimateService, type ClimateServiceContext } from '../generated/services/climate-service.js';
 
 const TICK_MS = 2000;
 const ROOMS = ['hall', 'kitchen', 'living', 'bedroom'];
-const currentC = new Map<string, number>(ROOMS.map((id, i) => [id, 18 + i * 0.5]));
 
 /** The target temperature of a room: lower at peak prices and in rooms nobody is in (when presence is known). */
 export function targetFor(room: string, ctx: ClimateServiceContext): number {
@@ -17,7 +16,8 @@ export function targetFor(room: string, ctx: ClimateServiceContext): number {
   return target;
 }
 
-function climate(ctx: ClimateServiceContext): Climate {
+/** The next climate: each room heats towards its target or cools a little (`currentC` is the instance's own). */
+function climate(ctx: ClimateServiceContext, currentC: Map<string, number>): Climate {
   const rooms: RoomClimate[] = ROOMS.map((id) => {
     const targetC = targetFor(id, ctx);
     const now = currentC.get(id)!;
@@ -29,12 +29,12 @@ function climate(ctx: ClimateServiceContext): Climate {
   return { mode: 'auto', rooms };
 }
 
-export default {
-  async onStart(ctx) {
-    await ctx.publish('climate', climate(ctx));
-    const timer = setInterval(() => {
-      ctx.publish('climate', climate(ctx)).catch(() => undefined);
-    }, TICK_MS);
-    ctx.signal.addEventListener('abort', () => clearInterval(timer));
-  },
-} satisfies ClimateServiceHandler;
+export default defineClimateService(() => {
+  const currentC = new Map<string, number>(ROOMS.map((id, i) => [id, 18 + i * 0.5]));
+  return {
+    async onStart(ctx) {
+      await ctx.publish('climate', climate(ctx, currentC));
+      ctx.every(TICK_MS, () => ctx.publish('climate', climate(ctx, currentC)));
+    },
+  };
+});

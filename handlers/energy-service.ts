@@ -1,7 +1,7 @@
 // The handler of `energy-service`: the house's power flows and the electricity tariff.
 // It owns two domains; it waits for nothing, but reads lighting and climate when they are there.
 import type { Power, Slot, Tariff } from '../generated/index.js';
-import type { EnergyServiceContext, EnergyServiceHandler } from '../generated/services/energy-service.js';
+import { defineEnergyService, type EnergyServiceContext } from '../generated/services/energy-service.js';
 
 const TICK_MS = 1000;
 /** One simulated day passes in this long, so that solar output and tariff bands visibly change. */
@@ -15,7 +15,10 @@ const BANDS = [
   { band: 'normal', pricePerKWh: 0.3 },
 ] as const;
 
-let batteryPercent = 60;
+/** The simulated battery: one per instance. */
+interface Battery {
+  percent: number;
+}
 
 function tariffAt(now: number): Tariff {
   const start = Math.floor(now / SLOT_MS) * SLOT_MS;
@@ -27,7 +30,7 @@ function tariffAt(now: number): Tariff {
   return { currentPricePerKWh: slots[0]!.pricePerKWh, slots };
 }
 
-function powerAt(now: number, ctx: EnergyServiceContext): Power {
+function powerAt(now: number, ctx: EnergyServiceContext, battery: Battery): Power {
   const dayPhase = (now % DAY_MS) / DAY_MS;
   const solarW = Math.round(Math.max(0, Math.sin(dayPhase * 2 * Math.PI)) * 4200);
   const lampsOn = ctx.state.lighting?.lamps.filter((l) => l.on) ?? [];
@@ -35,12 +38,12 @@ function powerAt(now: number, ctx: EnergyServiceContext): Power {
   const heatingW = (ctx.state.climate?.rooms.filter((r) => r.heating).length ?? 0) * 1500;
   const baseW = 350 + Math.round(Math.random() * 80);
   const demandW = baseW + lightingW + heatingW;
-  const charging = solarW > demandW && batteryPercent < 100;
-  batteryPercent = Math.min(100, Math.max(0, batteryPercent + (charging ? 0.5 : -0.2)));
+  const charging = solarW > demandW && battery.percent < 100;
+  battery.percent = Math.min(100, Math.max(0, battery.percent + (charging ? 0.5 : -0.2)));
   return {
     gridImportW: Math.round(demandW - solarW),
     solarW,
-    battery: { percent: Math.round(batteryPercent * 10) / 10, charging },
+    battery: { percent: Math.round(battery.percent * 10) / 10, charging },
     meters: [
       { circuit: 'base', watts: baseW },
       { circuit: 'heating', watts: heatingW },
@@ -49,20 +52,20 @@ function powerAt(now: number, ctx: EnergyServiceContext): Power {
   };
 }
 
-export default {
-  async onStart(ctx) {
-    let lastSlot = Math.floor(Date.now() / SLOT_MS);
-    await ctx.publish('tariff', tariffAt(Date.now()));
-    await ctx.publish('power', powerAt(Date.now(), ctx));
-    const timer = setInterval(() => {
-      const now = Date.now();
-      const publishing = [ctx.publish('power', powerAt(now, ctx))];
-      if (Math.floor(now / SLOT_MS) !== lastSlot) {
+export default defineEnergyService(() => {
+  const battery: Battery = { percent: 60 };
+  let lastSlot = Math.floor(Date.now() / SLOT_MS);
+  return {
+    async onStart(ctx) {
+      await ctx.publish('tariff', tariffAt(Date.now()));
+      await ctx.publish('power', powerAt(Date.now(), ctx, battery));
+      ctx.every(TICK_MS, async () => {
+        const now = Date.now();
+        await ctx.publish('power', powerAt(now, ctx, battery));
+        if (Math.floor(now / SLOT_MS) === lastSlot) return;
         lastSlot = Math.floor(now / SLOT_MS);
-        publishing.push(ctx.publish('tariff', tariffAt(now)));
-      }
-      Promise.all(publishing).catch(() => undefined);
-    }, TICK_MS);
-    ctx.signal.addEventListener('abort', () => clearInterval(timer));
-  },
-} satisfies EnergyServiceHandler;
+        await ctx.publish('tariff', tariffAt(now));
+      });
+    },
+  };
+});

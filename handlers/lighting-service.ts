@@ -1,6 +1,6 @@
 // The handler of `lighting-service`: lamps follow people; dimmed while the house draws a lot.
 import type { Lamp, Lighting } from '../generated/index.js';
-import type { LightingServiceContext, LightingServiceHandler } from '../generated/services/lighting-service.js';
+import { defineLightingService, type LightingServiceContext } from '../generated/services/lighting-service.js';
 
 const LAMPS = [
   { id: 'hall-ceiling', room: 'hall', color: null },
@@ -24,23 +24,21 @@ export function lighting(ctx: LightingServiceContext): Lighting {
   return { lamps };
 }
 
-let last = '';
-
-async function publishIfChanged(ctx: LightingServiceContext): Promise<void> {
-  const next = lighting(ctx);
-  const text = JSON.stringify(next);
-  if (text === last) return;
-  last = text;
-  await ctx.publish('lighting', next);
-}
-
-export default {
-  async onStart(ctx) {
-    last = '';
-    await publishIfChanged(ctx);
-  },
-  onUpdate: {
-    presence: (_presence, ctx) => publishIfChanged(ctx),
-    power: (_power, ctx) => publishIfChanged(ctx),
-  },
-} satisfies LightingServiceHandler;
+export default defineLightingService(() => {
+  /** The last lighting this instance published, as JSON: an unchanged one is not sent again. */
+  let last = '';
+  async function publishIfChanged(ctx: LightingServiceContext): Promise<void> {
+    const next = lighting(ctx);
+    const text = JSON.stringify(next);
+    if (text === last) return;
+    last = text;
+    await ctx.publish('lighting', next);
+  }
+  return {
+    onStart: publishIfChanged,
+    onUpdate: {
+      presence: (_presence, ctx) => publishIfChanged(ctx),
+      power: (_power, ctx) => publishIfChanged(ctx),
+    },
+  };
+});

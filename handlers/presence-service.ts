@@ -1,6 +1,6 @@
 // The handler of `presence-service`: people moving through the house (simulated sensors).
 import type { Presence, Room } from '../generated/index.js';
-import type { PresenceServiceHandler } from '../generated/services/presence-service.js';
+import { definePresenceService } from '../generated/services/presence-service.js';
 
 const ROOMS = [
   { id: 'hall', name: 'Hall', sensors: [{ id: 'hall-door', kind: 'door' }, { id: 'hall-motion', kind: 'motion' }] },
@@ -13,9 +13,9 @@ const PEOPLE = 3;
 const TICK_MS = 1500;
 
 /** Where each person is (a room index), or -1 when out of the house. */
-const whereabouts: number[] = Array.from({ length: PEOPLE }, (_, i) => i % ROOMS.length);
+type Whereabouts = number[];
 
-function snapshot(now: Date): Presence {
+function snapshot(whereabouts: Whereabouts, now: Date): Presence {
   const rooms: Room[] = ROOMS.map((room, index) => ({
     id: room.id,
     name: room.name,
@@ -26,7 +26,7 @@ function snapshot(now: Date): Presence {
 }
 
 /** One person moves: to a neighbouring room, or out of (and back into) the house through the hall. */
-function move(): void {
+function move(whereabouts: Whereabouts): void {
   const who = Math.floor(Math.random() * PEOPLE);
   const here = whereabouts[who]!;
   if (here === -1) whereabouts[who] = 0;
@@ -34,13 +34,15 @@ function move(): void {
   else whereabouts[who] = Math.floor(Math.random() * ROOMS.length);
 }
 
-export default {
-  async onStart(ctx) {
-    await ctx.publish('presence', snapshot(new Date()));
-    const timer = setInterval(() => {
-      move();
-      ctx.publish('presence', snapshot(new Date())).catch(() => undefined);
-    }, TICK_MS);
-    ctx.signal.addEventListener('abort', () => clearInterval(timer));
-  },
-} satisfies PresenceServiceHandler;
+export default definePresenceService(() => {
+  const whereabouts: Whereabouts = Array.from({ length: PEOPLE }, (_, i) => i % ROOMS.length);
+  return {
+    async onStart(ctx) {
+      await ctx.publish('presence', snapshot(whereabouts, new Date()));
+      ctx.every(TICK_MS, () => {
+        move(whereabouts);
+        return ctx.publish('presence', snapshot(whereabouts, new Date()));
+      });
+    },
+  };
+});

@@ -27,7 +27,18 @@ export type ClimateServiceContext = ServiceContext<ClimateServiceTypes>;
 export interface ClimateServiceHandler extends ServiceHandler<ClimateServiceTypes> {
 }
 
-/** Binds a handler to the bus as `climate-service`; `start()` it to run. */
-export function createClimateService(handler: ClimateServiceHandler, options: RunOptions): ServiceInstance<ClimateServiceTypes> {
+/**
+ * A `climate-service` handler made afresh for each instance: keep its state in `init`'s closure,
+ * so two instances (two tests at once, a restart) never share it. `chinook run` and the test
+ * helpers call `init` once per instance.
+ *
+ * `export default defineClimateService(() => { let count = 0; return { async onStart(ctx) { … } }; });`
+ */
+export function defineClimateService(init: () => ClimateServiceHandler): () => ClimateServiceHandler {
+  return init;
+}
+
+/** Binds a handler (or a `defineClimateService` factory) to the bus as `climate-service`; `start()` it to run. */
+export function createClimateService(handler: ClimateServiceHandler | (() => ClimateServiceHandler), options: RunOptions): ServiceInstance<ClimateServiceTypes> {
   return createService<ClimateServiceTypes>(system, 'climate-service', handler, options);
 }

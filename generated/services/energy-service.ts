@@ -27,7 +27,18 @@ export type EnergyServiceContext = ServiceContext<EnergyServiceTypes>;
 export interface EnergyServiceHandler extends ServiceHandler<EnergyServiceTypes> {
 }
 
-/** Binds a handler to the bus as `energy-service`; `start()` it to run. */
-export function createEnergyService(handler: EnergyServiceHandler, options: RunOptions): ServiceInstance<EnergyServiceTypes> {
+/**
+ * A `energy-service` handler made afresh for each instance: keep its state in `init`'s closure,
+ * so two instances (two tests at once, a restart) never share it. `chinook run` and the test
+ * helpers call `init` once per instance.
+ *
+ * `export default defineEnergyService(() => { let count = 0; return { async onStart(ctx) { … } }; });`
+ */
+export function defineEnergyService(init: () => EnergyServiceHandler): () => EnergyServiceHandler {
+  return init;
+}
+
+/** Binds a handler (or a `defineEnergyService` factory) to the bus as `energy-service`; `start()` it to run. */
+export function createEnergyService(handler: EnergyServiceHandler | (() => EnergyServiceHandler), options: RunOptions): ServiceInstance<EnergyServiceTypes> {
   return createService<EnergyServiceTypes>(system, 'energy-service', handler, options);
 }

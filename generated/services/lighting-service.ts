@@ -27,7 +27,18 @@ export type LightingServiceContext = ServiceContext<LightingServiceTypes>;
 export interface LightingServiceHandler extends ServiceHandler<LightingServiceTypes> {
 }
 
-/** Binds a handler to the bus as `lighting-service`; `start()` it to run. */
-export function createLightingService(handler: LightingServiceHandler, options: RunOptions): ServiceInstance<LightingServiceTypes> {
+/**
+ * A `lighting-service` handler made afresh for each instance: keep its state in `init`'s closure,
+ * so two instances (two tests at once, a restart) never share it. `chinook run` and the test
+ * helpers call `init` once per instance.
+ *
+ * `export default defineLightingService(() => { let count = 0; return { async onStart(ctx) { … } }; });`
+ */
+export function defineLightingService(init: () => LightingServiceHandler): () => LightingServiceHandler {
+  return init;
+}
+
+/** Binds a handler (or a `defineLightingService` factory) to the bus as `lighting-service`; `start()` it to run. */
+export function createLightingService(handler: LightingServiceHandler | (() => LightingServiceHandler), options: RunOptions): ServiceInstance<LightingServiceTypes> {
   return createService<LightingServiceTypes>(system, 'lighting-service', handler, options);
 }

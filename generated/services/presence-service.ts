@@ -27,7 +27,18 @@ export type PresenceServiceContext = ServiceContext<PresenceServiceTypes>;
 export interface PresenceServiceHandler extends ServiceHandler<PresenceServiceTypes> {
 }
 
-/** Binds a handler to the bus as `presence-service`; `start()` it to run. */
-export function createPresenceService(handler: PresenceServiceHandler, options: RunOptions): ServiceInstance<PresenceServiceTypes> {
+/**
+ * A `presence-service` handler made afresh for each instance: keep its state in `init`'s closure,
+ * so two instances (two tests at once, a restart) never share it. `chinook run` and the test
+ * helpers call `init` once per instance.
+ *
+ * `export default definePresenceService(() => { let count = 0; return { async onStart(ctx) { … } }; });`
+ */
+export function definePresenceService(init: () => PresenceServiceHandler): () => PresenceServiceHandler {
+  return init;
+}
+
+/** Binds a handler (or a `definePresenceService` factory) to the bus as `presence-service`; `start()` it to run. */
+export function createPresenceService(handler: PresenceServiceHandler | (() => PresenceServiceHandler), options: RunOptions): ServiceInstance<PresenceServiceTypes> {
   return createService<PresenceServiceTypes>(system, 'presence-service', handler, options);
 }

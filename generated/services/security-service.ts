@@ -27,7 +27,18 @@ export type SecurityServiceContext = ServiceContext<SecurityServiceTypes>;
 export interface SecurityServiceHandler extends ServiceHandler<SecurityServiceTypes> {
 }
 
-/** Binds a handler to the bus as `security-service`; `start()` it to run. */
-export function createSecurityService(handler: SecurityServiceHandler, options: RunOptions): ServiceInstance<SecurityServiceTypes> {
+/**
+ * A `security-service` handler made afresh for each instance: keep its state in `init`'s closure,
+ * so two instances (two tests at once, a restart) never share it. `chinook run` and the test
+ * helpers call `init` once per instance.
+ *
+ * `export default defineSecurityService(() => { let count = 0; return { async onStart(ctx) { … } }; });`
+ */
+export function defineSecurityService(init: () => SecurityServiceHandler): () => SecurityServiceHandler {
+  return init;
+}
+
+/** Binds a handler (or a `defineSecurityService` factory) to the bus as `security-service`; `start()` it to run. */
+export function createSecurityService(handler: SecurityServiceHandler | (() => SecurityServiceHandler), options: RunOptions): ServiceInstance<SecurityServiceTypes> {
   return createService<SecurityServiceTypes>(system, 'security-service', handler, options);
 }

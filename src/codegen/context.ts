@@ -48,13 +48,13 @@ export interface GenerateContext extends GenerateSettings {
 
 export const DEFAULT_HANDLER_TEMPLATE = [
   '// Your handler for `{{service}}`: generated once by `chinook generate`, then yours to edit.',
-  "import type { {{handlerType}} } from '{{stubImport}}';",
+  "import { {{define}} } from '{{stubImport}}';",
   '',
-  'export default {',
+  'export default {{define}}(() => ({',
   '  async onStart(ctx) {',
   '    void ctx;',
   '  },',
-  '} satisfies {{handlerType}};',
+  '}));',
   '',
 ].join('\n');
 

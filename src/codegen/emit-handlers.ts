@@ -18,6 +18,7 @@ export function emitHandlerScaffolds(model: SystemModel, ctx: GenerateContext): 
     const values: Record<string, string> = {
       service: service.name,
       handlerType: n.handler,
+      define: n.define,
       contextType: n.context,
       stubImport,
       owns: service.owns.join(', ') || '(nothing)',

@@ -27,6 +27,17 @@ function handlerDoc(service: ServiceModel): string {
   ].join('\n');
 }
 
+/** The factory's doc: what it is for, and how a handler file uses it. */
+function defineDoc(service: string, define: string): string {
+  return [
+    `A \`${service}\` handler made afresh for each instance: keep its state in \`init\`'s closure,`,
+    'so two instances (two tests at once, a restart) never share it. `chinook run` and the test',
+    'helpers call `init` once per instance.',
+    '',
+    `\`export default ${define}(() => { let count = 0; return { async onStart(ctx) { … } }; });\``,
+  ].join('\n');
+}
+
 export function buildServiceStatements(service: ServiceModel, ctx: GenerateContext, sources: readonly string[]): StatementStructures[] {
   const n = ctx.naming.service(service.name);
   const watched = [...new Set([...service.owns, ...service.waitsFor, ...service.optional])].sort();
@@ -79,10 +90,19 @@ export function buildServiceStatements(service: ServiceModel, ctx: GenerateConte
     {
       kind: StructureKind.Function,
       isExported: true,
+      name: n.define,
+      docs: [defineDoc(service.name, n.define)],
+      parameters: [{ name: 'init', type: `() => ${n.handler}` }],
+      returnType: `() => ${n.handler}`,
+      statements: ['return init;'],
+    },
+    {
+      kind: StructureKind.Function,
+      isExported: true,
       name: n.create,
-      docs: [`Binds a handler to the bus as \`${service.name}\`; \`start()\` it to run.`],
+      docs: [`Binds a handler (or a \`${n.define}\` factory) to the bus as \`${service.name}\`; \`start()\` it to run.`],
       parameters: [
-        { name: 'handler', type: n.handler },
+        { name: 'handler', type: `${n.handler} | (() => ${n.handler})` },
         { name: 'options', type: 'RunOptions' },
       ],
       returnType: `ServiceInstance<${n.types}>`,

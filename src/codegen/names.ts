@@ -15,6 +15,8 @@ export interface ServiceNames {
   readonly context: string;
   readonly handler: string;
   readonly create: string;
+  /** The per-instance handler factory, e.g. `defineLightingService`. */
+  readonly define: string;
   /** File name without extension, e.g. `lighting-service`. */
   readonly file: string;
 }
@@ -78,6 +80,7 @@ export function createNaming(model: SystemModel): Naming {
       context: `${base}Context`,
       handler: `${base}Handler`,
       create: `create${base}`,
+      define: `define${base}`,
       file: service.name,
     });
   }

@@ -68,13 +68,27 @@ export interface ServiceTypes {
 type DomainOf<T extends ServiceTypes> = keyof T['state'] & string;
 
 /**
+ * A state as handlers read it: read-only all the way down (arrays too), so
+ * `ctx.state.presence.rooms.push(…)` or `room.occupants = 0` does not compile. The runtime
+ * keeps its own copy of what is published (`ctx.publish` copies), so a published object
+ * changed later never changes `ctx.state` either.
+ */
+export type DeepReadonly<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends readonly (infer E)[]
+    ? readonly DeepReadonly<E>[]
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
+
+/**
  * The system state as a handler sees it: required dependencies are present once the
  * service has started; every other domain (its own included) may be absent.
  */
 export type SystemStateView<T extends ServiceTypes> = {
-  readonly [K in T['required'] & DomainOf<T>]: Readonly<T['state'][K]>;
+  readonly [K in T['required'] & DomainOf<T>]: DeepReadonly<T['state'][K]>;
 } & {
-  readonly [K in Exclude<DomainOf<T>, T['required']>]?: Readonly<T['state'][K]>;
+  readonly [K in Exclude<DomainOf<T>, T['required']>]?: DeepReadonly<T['state'][K]>;
 };
 
 export type Availability = 'available' | 'stale' | 'missing';
@@ -104,11 +118,19 @@ export interface ServiceContext<T extends ServiceTypes> {
   status(domain: DomainOf<T>): DomainStatus;
   /** Aborted when the service stops: pass it to timers and loops in the handler. */
   readonly signal: AbortSignal;
+  /**
+   * Runs `task` every `ms` milliseconds for as long as the service runs: not while it is
+   * paused (a required dependency lost) nor once its stop has begun; its timer is cleared
+   * when the service stops. A run that throws or rejects (a refused publish) is reported as
+   * a `handler-error` (`every(<ms> ms)`), never an unhandled rejection; a tick is skipped while
+   * the previous run is still going. Returns a function that cancels it.
+   */
+  every(ms: number, task: () => void | Promise<unknown>): () => void;
 }
 
 export type UpdateCallbacks<T extends ServiceTypes> = {
   readonly [K in T['watched'] & DomainOf<T>]?: (
-    state: Readonly<T['state'][K]>,
+    state: DeepReadonly<T['state'][K]>,
     ctx: ServiceContext<T>,
   ) => void | Promise<void>;
 };
@@ -123,6 +145,21 @@ export interface ServiceHandler<T extends ServiceTypes> {
   onDependencyRegained?(domain: T['required'] & DomainOf<T>, ctx: ServiceContext<T>): void | Promise<void>;
   /** Called once on a clean stop, before `offline` is published; it may still publish (a final state). */
   onStop?(ctx: ServiceContext<T>): void | Promise<void>;
+}
+
+/**
+ * A function that makes a fresh handler for each instance (what the generated
+ * `define<Service>(() => handler)` returns): state kept in its closure belongs to one
+ * instance, so two instances (two tests, a restart) never share it.
+ */
+export type HandlerFactory<T extends ServiceTypes> = () => ServiceHandler<T>;
+
+/** What `createService`, `chinook run` and the test helpers accept: a handler, or a factory of handlers. */
+export type HandlerSource<T extends ServiceTypes> = ServiceHandler<T> | HandlerFactory<T>;
+
+/** The handler of one new instance: the factory's fresh one, or the handler object itself. */
+export function handlerOf<T extends ServiceTypes>(source: HandlerSource<T>): ServiceHandler<T> {
+  return typeof source === 'function' ? source() : source;
 }
 
 export type RejectReason =

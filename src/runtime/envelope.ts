@@ -63,8 +63,8 @@ function envelopeHead(domain: string, owner: string, version: number): string {
   return '{"protocol":"' + PROTOCOL + '","domain":' + JSON.stringify(domain) + ',"owner":' + JSON.stringify(owner) + ',"version":' + String(version) + ',"epoch":';
 }
 
-function envelopeJson(head: string, fields: EnvelopeFields, time: string): string {
-  return head + String(fields.epoch) + ',"seq":' + String(fields.seq) + ',"time":"' + time + '","state":' + JSON.stringify(fields.state) + '}';
+function envelopeJson(head: string, fields: EnvelopeFields, time: string, state = JSON.stringify(fields.state)): string {
+  return head + String(fields.epoch) + ',"seq":' + String(fields.seq) + ',"time":"' + time + '","state":' + state + '}';
 }
 
 /**
@@ -109,6 +109,8 @@ export function createIsoClock(): IsoClock {
 /** Encodes one owner's envelopes; owned by that owner's publisher, so its caches hold only its own domains. */
 export interface EnvelopeEncoder {
   encode(fields: EnvelopeFields): Buffer;
+  /** The JSON of the state the last `encode` wrote (the publisher parses it into its own copy). */
+  readonly lastStateJson: string;
 }
 
 export function createEnvelopeEncoder(): EnvelopeEncoder {
@@ -119,6 +121,7 @@ export function createEnvelopeEncoder(): EnvelopeEncoder {
    */
   const heads = new Map<string, { readonly owner: string; readonly version: number; readonly text: string }>();
   const clock = createIsoClock();
+  let lastStateJson = 'null';
   return {
     encode(fields) {
       let head = heads.get(fields.domain);
@@ -126,7 +129,11 @@ export function createEnvelopeEncoder(): EnvelopeEncoder {
         head = { owner: fields.owner, version: fields.version, text: envelopeHead(fields.domain, fields.owner, fields.version) };
         heads.set(fields.domain, head);
       }
-      return Buffer.from(envelopeJson(head.text, fields, clock.format(fields.time)), 'utf8');
+      lastStateJson = JSON.stringify(fields.state);
+      return Buffer.from(envelopeJson(head.text, fields, clock.format(fields.time), lastStateJson), 'utf8');
+    },
+    get lastStateJson() {
+      return lastStateJson;
     },
   };
 }

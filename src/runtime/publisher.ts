@@ -1,7 +1,7 @@
 /**
  * The owner's side of a domain: checks a publish (owned, allowed now, valid), stamps it with
- * the instance's `(epoch, seq)`, applies it locally at once (so `ctx.state` shows it right
- * after `publish`), remembers its bytes to recognise the echo, and hands it to the bus.
+ * the instance's `(epoch, seq)`, applies a copy of it locally at once (so `ctx.state` shows it
+ * right after `publish`, and the caller changing its object later changes nothing), remembers its bytes to recognise the echo, and hands it to the bus.
  *
  * The epoch is the instance's, fixed at its start (the one its will and `online` carry); the
  * seq is the instance's own counter, never taken from the bus. Once it has published a domain,
@@ -12,7 +12,7 @@
 import type { Bus } from '../bus/bus.js';
 import type { SystemSpec } from './contract.js';
 import { createEchoQueue, type EchoQueue } from './echo-queue.js';
-import { createEnvelopeEncoder } from './envelope.js';
+import { createEnvelopeEncoder, type EnvelopeEncoder } from './envelope.js';
 import { PublishRefusedError, StateInvalidError } from './errors.js';
 import type { PublishMode } from './lifecycle.js';
 import { SEQ_CEILING } from './ordering.js';
@@ -115,8 +115,35 @@ function checkPublish(system: SystemSpec, service: string, owned: ReadonlyMap<st
   return own;
 }
 
+/**
+ * Stamps, applies locally and sends one own state. Not async: one promise per publish (the
+ * bus's) instead of three; callers get a rejection, never a throw.
+ */
+function sendOwn(options: PublisherOptions, encoder: EnvelopeEncoder, epoch: number, own: OwnedDomain, state: unknown): Promise<void> {
+  const entry = own.entry;
+  // The store holds an envelope of our epoch that we did not publish (an earlier instance
+  // with the same epoch, or a forgery): say `online` first, and count on past its seq.
+  const contested = own.last === undefined && entry.epoch === epoch;
+  const seq = Math.max(own.last?.seq ?? 0, contested && entry.seq < SEQ_CEILING ? entry.seq : 0) + 1;
+  const time = options.now();
+  const payload = encoder.encode({ domain: entry.name, owner: options.service, version: entry.spec.version, epoch, seq, time, state });
+  if (own.last === undefined) own.last = { seq, payload };
+  else {
+    own.last.seq = seq;
+    own.last.payload = payload;
+  }
+  // The store keeps its own copy, parsed from the JSON just sent: the caller may change its
+  // object afterwards without changing `ctx.state`, which reads exactly as the receivers' copy.
+  options.store.apply(entry, JSON.parse(encoder.lastStateJson), epoch, seq, time);
+  options.applied(entry);
+  // Before publishing: an in-process bus may deliver the echo during the call.
+  if (!options.echoesSuppressed()) own.echoes.remember(payload);
+  const send = (): Promise<void> => options.bus().publish(entry.spec.topic, payload, retainOptions);
+  return contested ? options.sayOnline().then(send) : send();
+}
+
 export function createPublisher(options: PublisherOptions): Publisher {
-  const { system, service, store, now } = options;
+  const { system, service, store } = options;
   const owned = ownedDomains(system, service, store);
   const byEntry = new Map([...owned.values()].map((own) => [own.entry, own] as const));
   const encoder = createEnvelopeEncoder();
@@ -126,27 +153,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     published++;
   };
 
-  /** Not async: one promise per publish (the bus's) instead of three; callers get a rejection, never a throw. */
-  const publishOwn = (own: OwnedDomain, state: unknown): Promise<void> => {
-    const entry = own.entry;
-    // The store holds an envelope of our epoch that we did not publish (an earlier instance
-    // with the same epoch, or a forgery): say `online` first, and count on past its seq.
-    const contested = own.last === undefined && entry.epoch === epoch;
-    const seq = Math.max(own.last?.seq ?? 0, contested && entry.seq < SEQ_CEILING ? entry.seq : 0) + 1;
-    const time = now();
-    const payload = encoder.encode({ domain: entry.name, owner: service, version: entry.spec.version, epoch, seq, time, state });
-    if (own.last === undefined) own.last = { seq, payload };
-    else {
-      own.last.seq = seq;
-      own.last.payload = payload;
-    }
-    store.apply(entry, state, epoch, seq, time);
-    options.applied(entry);
-    // Before publishing: an in-process bus may deliver the echo during the call.
-    if (!options.echoesSuppressed()) own.echoes.remember(payload);
-    const send = (): Promise<void> => options.bus().publish(entry.spec.topic, payload, retainOptions).then(countPublished);
-    return contested ? options.sayOnline().then(send) : send();
-  };
+  const publishOwn = (own: OwnedDomain, state: unknown): Promise<void> => sendOwn(options, encoder, epoch, own, state).then(countPublished);
 
   const reassert = async (): Promise<void> => {
     await options.sayOnline();
@@ -168,7 +175,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
         const mode = options.gate();
         const own = checkPublish(system, service, owned, mode, domain, state);
         if (mode !== 'hold' || options.sendsWhilePaused()) return publishOwn(own, state);
-        own.held = { state };
+        // A copy: the caller changing its object while it is held changes nothing.
+        own.held = { state: structuredClone(state) };
         return Promise.resolve();
       } catch (error) {
         return Promise.reject(error);

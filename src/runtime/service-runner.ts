@@ -99,7 +99,9 @@ export class ServiceRunner {
     this.parts.tracker.statusChanged();
     if (peer === this.parts.service) return;
     if (this.#wait !== undefined) this.#wait.check();
-    else if (hasStarted(this.#life)) this.#checkLost();
+    // Not once its own stop has begun: a service stopping with the rest of the system (Ctrl-C)
+    // is not told its dependencies went away (its publish there would be refused anyway).
+    else if (hasStarted(this.#life) && isLive(this.#life)) this.#checkLost();
   }
 
   /** Publish `online` (retained) on the instance's bus. */

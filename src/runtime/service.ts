@@ -9,6 +9,7 @@
  * - `delivery.ts`: the update callbacks, held while starting or paused;
  * - `dependency-tracker.ts`: which required domains are available, lost, regained;
  * - `presence.ts`: the own `online`/`offline` and its will;
+ * - `periodic.ts`: `ctx.every`, the handler's timers, run while the service runs;
  * - `service-runner.ts`: the life of the instance (`lifecycle.ts`, one union).
  *
  * Life of an instance: will registered (`offline`, retained) → connect → subscribe
@@ -39,6 +40,7 @@ import type {
   Availability,
   RunOptions,
   RuntimeLogEvent,
+  HandlerSource,
   ServiceContext,
   ServiceCounters,
   ServiceHandler,
@@ -49,10 +51,12 @@ import type {
   SystemStateView,
 } from './contract.js';
 import { createCallbackScope } from './callback-scope.js';
+import { handlerOf } from './contract.js';
 import { createDelivery, type UpdateCallback } from './delivery.js';
 import { createDependencyTracker } from './dependency-tracker.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './envelope.js';
 import { publicPhase, publishMode } from './lifecycle.js';
+import { createPeriodic } from './periodic.js';
 import { createPresence } from './presence.js';
 import { createPublisher } from './publisher.js';
 import { createReceiver } from './receiver.js';
@@ -93,10 +97,12 @@ function safeLog(log: (event: RuntimeLogEvent) => void): (event: RuntimeLogEvent
 export function createService<T extends ServiceTypes>(
   system: SystemSpec,
   service: string,
-  handler: ServiceHandler<T>,
+  source: HandlerSource<T>,
   options: RunOptions,
 ): ServiceInstance<T> {
   const spec = findService(system, service);
+  // A factory makes this instance's own handler (and its state).
+  const handler = handlerOf(source);
   const now = options.now ?? Date.now;
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   const report = safeLog(options.log ?? createStderrLog(service));
@@ -124,6 +130,11 @@ export function createService<T extends ServiceTypes>(
     publish: publisher.publish as ServiceContext<T>['publish'],
     status: (domain: string) => store.status(domain),
     signal: abort.signal,
+    every: createPeriodic({
+      signal: abort.signal,
+      active: () => runner.life.phase === 'running',
+      onError: (callback, error) => report({ type: 'handler-error', service, callback, error }),
+    }),
   };
   const watched = new Set([...spec.owns, ...spec.waitsFor, ...spec.optional]);
   const delivery = createDelivery({

@@ -13,6 +13,7 @@
 import type { Bus } from '../bus/bus.js';
 import { createMemoryBroker, createMemoryBus, type MemoryBroker } from '../bus/memory.js';
 import type {
+  HandlerSource,
   RunOptions,
   RuntimeLogEvent,
   ServiceContext,
@@ -21,14 +22,18 @@ import type {
   ServiceTypes,
   SystemSpec,
 } from './contract.js';
+import { handlerOf } from './contract.js';
 import { encodeEnvelope, encodeStatus } from './envelope.js';
 import { StateInvalidError } from './errors.js';
 import { formatRuntimeEvent } from './stderr-log.js';
 
-/** A service to start: the generated `create<Service>` factory and the handler to bind. */
+/**
+ * A service to start: the generated `create<Service>` and the handler to bind, or a
+ * `define<Service>` factory of handlers (called once per instance: each has its own state).
+ */
 export interface ServiceEntry<T extends ServiceTypes> {
   readonly create: (handler: ServiceHandler<T>, options: RunOptions) => ServiceInstance<T>;
-  readonly handler: ServiceHandler<T>;
+  readonly handler: HandlerSource<T>;
 }
 
 /** Service name → its types, inferred from the entries given. */
@@ -93,7 +98,7 @@ export interface SystemUnderTest<M extends ServiceTypesMap> {
    * Starts a new instance of a service under test (stopping the old one cleanly if it still
    * runs), with its handler or the one given; resolves once it has started.
    */
-  restart<K extends keyof M & string>(service: K, handler?: ServiceHandler<M[K]>): Promise<ServiceInstance<M[K]>>;
+  restart<K extends keyof M & string>(service: K, handler?: HandlerSource<M[K]>): Promise<ServiceInstance<M[K]>>;
   /** Resolves when `predicate` returns true; rejects after the timeout with what was awaited and what went wrong. A predicate that throws counts as "not yet". */
   waitFor(predicate: (services: TestInstances<M>) => boolean, options?: WaitForOptions): Promise<void>;
   /** Stops every service cleanly and closes every bus. Idempotent. */
@@ -198,7 +203,7 @@ function createTestServices(h: Harness, publisher: ReturnType<typeof createTestP
   const instances: { [name: string]: ServiceInstance<ServiceTypes> } = {};
   let stopping: Promise<void> | undefined;
 
-  const launch = (name: string, handler: ServiceHandler<ServiceTypes>): Running => {
+  const launch = (name: string, source: HandlerSource<ServiceTypes>): Running => {
     const record: Running = { instance: undefined as unknown as ServiceInstance<ServiceTypes>, bus: undefined, crashed: false };
     const runOptions: RunOptions = {
       bus: (busOptions) => (record.bus = createMemoryBus(h.broker, busOptions)),
@@ -210,7 +215,8 @@ function createTestServices(h: Harness, publisher: ReturnType<typeof createTestP
       },
       ...(h.options.now === undefined ? {} : { now: h.options.now }),
     };
-    record.instance = h.entries[name]!.create(withoutStopAfterCrash(handler, () => record.crashed), runOptions);
+    // A factory makes this instance's own handler (and state), as `chinook run` does.
+    record.instance = h.entries[name]!.create(withoutStopAfterCrash(handlerOf(source), () => record.crashed), runOptions);
     running.set(name, record);
     instances[name] = record.instance;
     return record;
@@ -235,7 +241,7 @@ function createTestServices(h: Harness, publisher: ReturnType<typeof createTestP
     throw new Error(`cannot crash "${service}": it is neither under test nor a simulated owner here (services under test: ${[...running.keys()].join(', ')})`);
   };
 
-  const restart = async (service: string, handler?: ServiceHandler<ServiceTypes>): Promise<ServiceInstance<ServiceTypes>> => {
+  const restart = async (service: string, handler?: HandlerSource<ServiceTypes>): Promise<ServiceInstance<ServiceTypes>> => {
     const entry = h.entries[service];
     const previous = running.get(service);
     if (entry === undefined || previous === undefined) throw new Error(`cannot restart "${service}": it is not one of the services under test`);
@@ -357,7 +363,7 @@ export async function startServiceForTest<N extends string, T extends ServiceTyp
   system: SystemSpec,
   name: N,
   create: (handler: ServiceHandler<T>, options: RunOptions) => ServiceInstance<T>,
-  handler: ServiceHandler<T>,
+  handler: HandlerSource<T>,
   options: TestOptions<T['state']> = {},
 ): Promise<ServiceUnderTest<N, T>> {
   const entries = { [name]: { create, handler } } as { readonly [K in N]: ServiceEntry<T> };

@@ -4,8 +4,8 @@
  * `chinook generate` → implement a handler → `tsc` passes (and fails on a wrong shape) →
  * `chinook run` until every service is online → Ctrl-C (SIGINT to the process group) → exit 0.
  *
- * The handler publishes from a plain `setInterval`; when `ctx` gains a periodic helper
- * (issue 10, item 5), this test should use it instead.
+ * The handler is written as docs/handlers.md shows: a `defineCounterService` factory, with
+ * `ctx.every` for the periodic publish (no timer bookkeeping, no `.catch`).
  */
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,21 +34,18 @@ beforeAll(() => {
   tarball = join(packDir, readdirSync(packDir).find((f) => f.endsWith('.tgz'))!);
 }, 240_000);
 
-/** counter-service's handler: publishes its first state, then one every 200 ms until the service stops. */
-const COUNTER_HANDLER = `import type { CounterServiceHandler } from '../generated/services/counter-service.js';
+/** counter-service's handler: publishes its first state, then one every 200 ms (ctx.every) while the service runs. */
+const COUNTER_HANDLER = `import { defineCounterService } from '../generated/services/counter-service.js';
 
-let count = 0;
-
-export default {
-  async onStart(ctx) {
-    await ctx.publish('counter', { count });
-    const timer = setInterval(() => {
-      count += 1;
-      ctx.publish('counter', { count }).catch((error: unknown) => console.error(error));
-    }, 200);
-    ctx.signal.addEventListener('abort', () => clearInterval(timer));
-  },
-} satisfies CounterServiceHandler;
+export default defineCounterService(() => {
+  let count = 0;
+  return {
+    async onStart(ctx) {
+      await ctx.publish('counter', { count });
+      ctx.every(200, () => ctx.publish('counter', { count: ++count }));
+    },
+  };
+});
 `;
 
 /** A second service that waits for counter: it starts only once counter-service has published. */
@@ -122,7 +119,7 @@ describe('user flow from npm pack', () => {
     await walkTheUserPath('esm');
     // A wrong shape does not type-check.
     const app = join(work, 'esm');
-    writeFileSync(join(app, 'handlers', 'counter-service.ts'), COUNTER_HANDLER.replace("{ count });\n    const", "{ count: 'one' });\n    const"));
+    writeFileSync(join(app, 'handlers', 'counter-service.ts'), COUNTER_HANDLER.replace('{ count });', "{ count: 'one' });"));
     const wrong = run(TSC, ['-p', 'tsconfig.json'], { cwd: app });
     expect(wrong.status).not.toBe(0);
     expect(wrong.out).toMatch(/handlers\/counter-service\.ts.*error/);

@@ -2,10 +2,11 @@
  * The reference smart home's handlers (handlers/*.ts), tested as a user tests their own:
  * the generated `system` and `services`, the real handlers, an in-memory bus, no broker.
  *
- * Handlers keep module-level state (simulated sensors, the last published lighting), as a
- * process would; each test imports them afresh (`vi.resetModules`), as a fresh process would.
+ * Each handler file default-exports a `define<Service>` factory: every instance (every test, a
+ * restart, two at once) gets its own state (simulated sensors, the last published lighting),
+ * so the modules are imported once, and nothing is reset between tests.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startServiceForTest, startSystemForTest } from 'chinook-ipc/runtime';
 import { services, system, type Power, type Presence, type Tariff } from '../../generated/index.js';
 
@@ -37,9 +38,6 @@ const load = {
 };
 
 const stops: (() => Promise<void>)[] = [];
-beforeEach(() => {
-  vi.resetModules();
-});
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
   vi.useRealTimers();
@@ -118,6 +116,24 @@ describe('lighting-service', () => {
     expect(lamps()).toEqual(['hall-ceiling off', 'kitchen-spots off', 'living-floor on 60', 'living-ceiling on 60', 'bedroom-bedside off']);
     // Colours come from the handler's lamp list, and pass the schema's pattern.
     expect(t.service.state.lighting?.lamps.find((l) => l.id === 'living-floor')?.color).toBe('#FFB36B');
+  });
+
+  it('two instances at once, from one handler module, each keep their own state', async () => {
+    const handler = await load.lighting();
+    const seed = { seed: { presence: presence({ kitchen: 1 }) } };
+    // Each instance publishes its first lighting: one that remembered the other's last publish would not.
+    const [a, b] = await Promise.all([
+      startServiceForTest(system, 'lighting-service', services['lighting-service'].create, handler, seed),
+      startServiceForTest(system, 'lighting-service', services['lighting-service'].create, handler, seed),
+    ]);
+    stops.push(a.stop, b.stop);
+    const kitchen = (t: typeof a) => t.service.state.lighting?.lamps.find((l) => l.id === 'kitchen-spots')?.on;
+    expect([kitchen(a), kitchen(b)]).toEqual([true, true]);
+    // Only a's people move: b keeps its own view and lamps.
+    await a.publish('presence', presence({ hall: 1 }));
+    await a.waitFor(() => kitchen(a) === false, { what: "a's kitchen off" });
+    await b.publish('presence', presence({ hall: 1 }));
+    await b.waitFor(() => kitchen(b) === false, { what: "b's kitchen off, from its own publish" });
   });
 
   it('does not start without presence, and says so', async () => {

@@ -151,6 +151,77 @@ async function restartPower(broker: ReturnType<typeof createMemoryBroker>, syste
   return restarted;
 }
 
+describe('handler ergonomics (issue 10, item 5)', () => {
+  it('a service whose own stop has begun is not told a dependency was lost (Ctrl-C stops the whole system)', async () => {
+    const broker = createMemoryBroker();
+    const system = createTestSystem();
+    const power = await startPower(broker, system);
+    const events: RuntimeLogEvent[] = [];
+    let lost = 0;
+    let releaseStop!: () => void;
+    const lighting = createService<LightingTypes>(system, 'lighting-service', {
+      onDependencyLost: async (_domain, c) => {
+        lost++;
+        await c.publish('lighting', { lamps: [] });
+      },
+      // Still stopping when its dependency goes offline.
+      onStop: () => new Promise<void>((resolve) => (releaseStop = resolve)),
+    }, { bus: (o) => createMemoryBus(broker, o), log: (e) => events.push(e) });
+    await lighting.start();
+    const stopping = lighting.stop();
+    await power.instance.stop();
+    await waitFor(() => lighting.peers()['power-service'] === 'offline', 'power-service offline, as lighting sees it');
+    releaseStop();
+    await stopping;
+    // While it closes, too (no onStop left to hold it): the owner's offline arrives then.
+    expect(lost).toBe(0);
+    expect(events.filter((e) => e.type === 'handler-error')).toEqual([]);
+  });
+
+  it('ctx.every runs while the service runs, not while paused, stops with it, and reports a failed run', async () => {
+    const broker = createMemoryBroker();
+    const system = createTestSystem();
+    const power = await startPower(broker, system);
+    const events: RuntimeLogEvent[] = [];
+    let runs = 0;
+    const lighting = createService<LightingTypes>(system, 'lighting-service', {
+      onStart: (c) => {
+        c.every(5, async () => {
+          runs++;
+          // Invalid: rejects with StateInvalidError, which is reported, not unhandled.
+          await c.publish('lighting', { lamps: [{ id: 'x', on: 'yes' }] } as never);
+        });
+      },
+    }, { bus: (o) => createMemoryBus(broker, o), log: (e) => events.push(e) });
+    await lighting.start();
+    await waitFor(() => runs >= 3, 'three runs');
+    expect(events).toContainEqual(expect.objectContaining({ type: 'handler-error', callback: 'every(5 ms)', error: expect.objectContaining({ name: 'StateInvalidError' }) }));
+    await power.bus().close({ abrupt: true });
+    await waitFor(() => lighting.phase() === 'paused', 'paused');
+    const whilePaused = runs;
+    await new Promise((r) => setTimeout(r, 40));
+    expect(runs).toBe(whilePaused);
+    await startPower(broker, system);
+    await waitFor(() => runs > whilePaused + 1, 'runs again once resumed');
+    await lighting.stop();
+    const afterStop = runs;
+    await new Promise((r) => setTimeout(r, 40));
+    expect(runs).toBe(afterStop);
+  });
+
+  it('a published object changed afterwards changes neither ctx.state nor what was sent', async () => {
+    const broker = createMemoryBroker();
+    const system = createTestSystem();
+    const power = await startPower(broker, system);
+    const state = { watts: 7, source: 'grid' as const };
+    await power.ctx.publish('power', state);
+    state.watts = 99;
+    expect(power.instance.state.power).toEqual({ watts: 7, source: 'grid' });
+    expect(power.ctx.state.power?.watts).toBe(7);
+    await power.instance.stop();
+  });
+});
+
 describe('runtime details', () => {
   it('a lost online is repaired: the view of who is online converges without a restart', async () => {
     const broker = createMemoryBroker();

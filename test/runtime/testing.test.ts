@@ -164,6 +164,28 @@ describe('startServiceForTest', () => {
     expect(t.service.status('power')).toMatchObject({ seq: 2 });
   });
 
+  it('takes a factory of handlers: called once per instance (a restart gets a fresh one), each with its own state', async () => {
+    const made: number[] = [];
+    const factory = (): ServiceHandler<PowerTypes> => {
+      // The instance's own state: what a module-level variable would share between instances.
+      let published = 0;
+      made.push(made.length + 1);
+      return {
+        async onStart(ctx) {
+          published++;
+          await ctx.publish('power', { watts: published, source: 'grid' });
+        },
+      };
+    };
+    const t = await startServiceForTest(system, 'power-service', createPowerService, factory);
+    stops.push(t.stop);
+    expect(t.service.state.power?.watts).toBe(1);
+    await t.restart('power-service');
+    expect(made).toEqual([1, 2]);
+    // The restarted instance counted from its own zero.
+    expect(t.service.state.power?.watts).toBe(1);
+  });
+
   it('crashing a simulated owner fires its will: the service sees its dependency stale', async () => {
     const t = await startServiceForTest(system, 'lighting-service', createLightingService, lightingHandler(), {
       seed: { power: { watts: 1, source: 'grid' } },

@@ -28,6 +28,7 @@ const usage = [
   '  --on-dependency-lost MODE    pause | exit, when a required dependency goes away (default pause)',
   '  --keepalive S                MQTT keepalive / Redis liveness expiry in seconds (default 5)',
   '  --in-process                 run every service in this process instead of one process each',
+  '  --restart MODE               no | on-failure: start a crashed service again, backing off 1 s, 2 s … 30 s (default no)',
   '  --no-console                 print events line by line instead of the live view',
 ].join('\n');
 
@@ -40,6 +41,7 @@ const options = {
   'on-dependency-lost': { type: 'string' },
   keepalive: { type: 'string' },
   'in-process': { type: 'boolean' },
+  restart: { type: 'string' },
   'no-console': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -75,6 +77,7 @@ export const runCommand: Command = {
       onDependencyLost: oneOf('on-dependency-lost', values['on-dependency-lost'], ['pause', 'exit'], config.onDependencyLost ?? 'pause', usage),
       keepaliveSeconds: parseWhole('keepalive', values.keepalive, 65535) ?? config.keepaliveSeconds ?? 5,
     };
+    const restart = oneOf('restart', values.restart, ['no', 'on-failure'], 'no', usage);
     if (settings.broker !== undefined && values.port !== undefined) {
       throw new UsageError('--port is for the embedded broker; it cannot go with --broker', usage);
     }
@@ -129,7 +132,13 @@ export const runCommand: Command = {
         live: !values['no-console'] && Boolean((ctx.stdout as { isTTY?: boolean }).isTTY),
         ctx,
         start: (events) =>
-          superviseServices(names, (service) => serviceJobEnv({ service, url: childUrls.get(service)!, compiled, handlers: ctx.handlers, out: config.out, settings }), ctx.cwd, events),
+          superviseServices(
+            names,
+            (service) => serviceJobEnv({ service, url: childUrls.get(service)!, compiled, handlers: ctx.handlers, out: config.out, settings }),
+            ctx.cwd,
+            events,
+            { mode: restart },
+          ),
       });
     } finally {
       await liveness?.close();

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
-import type { RunOptions, ServiceHandler, ServiceInstance, ServiceTypes, SystemSpec } from '../../runtime/contract.js';
+import type { HandlerSource, RunOptions, ServiceInstance, ServiceTypes, SystemSpec } from '../../runtime/contract.js';
 import { CliError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
 import { explainCommonJsScope } from '../module-type.js';
@@ -119,20 +119,20 @@ export async function loadProject(compiled: CompiledProject, out: string): Promi
   return { system: system as unknown as SystemSpec, services: services as LoadedProject['services'] };
 }
 
-/** Loads `<handlers>/<service>.ts`: its default export is the service's handler. */
-export async function loadHandler(compiled: CompiledProject, handlers: string, service: string): Promise<ServiceHandler<ServiceTypes>> {
+/** Loads `<handlers>/<service>.ts`: its default export is the service's handler, or a `define<Service>` factory of handlers. */
+export async function loadHandler(compiled: CompiledProject, handlers: string, service: string): Promise<HandlerSource<ServiceTypes>> {
   const url = compiled.handlers[service];
   if (url === undefined) {
     throw new CliError(`handler of ${service} not found: ${join(handlers, service)}.ts`, ExitCode.failure, 'run `chinook generate` to scaffold it');
   }
   const module = await importModule(url, `handler of ${service} (${join(handlers, service)})`);
   const handler = module['default'] ?? module['handler'];
-  if (!isRecord(handler)) {
+  if (!isRecord(handler) && typeof handler !== 'function') {
     throw new CliError(
-      `${handlers}/${service}.ts must default-export the service's handler object`,
+      `${handlers}/${service}.ts must default-export the service's handler object (or a define… factory of it)`,
       ExitCode.failure,
       `e.g. export default { async onStart(ctx) { … } } satisfies …Handler;`,
     );
   }
-  return handler as ServiceHandler<ServiceTypes>;
+  return handler as HandlerSource<ServiceTypes>;
 }

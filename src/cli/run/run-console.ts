@@ -91,6 +91,10 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
       if (paused !== undefined) processes.set(service, { ...processes.get(service), paused });
       note(`${service}: ${text}`);
     },
+    restarting(service, description, delayMs) {
+      processes.set(service, { ...processes.get(service), exit: `${description}, restarting` });
+      note(`${service} ${description}; restarting in ${(delayMs / 1000).toFixed(1)} s`);
+    },
     exited(service, description) {
       processes.set(service, { ...processes.get(service), exit: description });
       note(`${service} ${description}`);

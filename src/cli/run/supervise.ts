@@ -44,7 +44,10 @@ export function serviceJobEnv(source: ServiceJobSource): Record<string, string> 
 export interface ChildEvents {
   started(service: string, pid: number): void;
   output(service: string, line: string): void;
+  /** The process ended for good (no restart follows). */
   exited(service: string, description: string): void;
+  /** The process failed and will be started again after `delayMs` (`--restart on-failure`). */
+  restarting?(service: string, description: string, delayMs: number): void;
 }
 
 export interface Supervisor {
@@ -53,15 +56,32 @@ export interface Supervisor {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** `on-failure`: a child that crashes or exits non-zero is started again, after a backoff that doubles from `baseDelayMs` to `maxDelayMs`. */
+export interface RestartPolicy {
+  readonly mode: 'no' | 'on-failure';
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+}
+
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   if (signal) return `killed by ${signal}`;
   return code === 0 ? 'stopped' : `exited with code ${code}`;
 }
 
+/** A child that ran this long before failing starts the backoff afresh (it was healthy). */
+const HEALTHY_MS = 30_000;
+
+/** The delay before the `failures`-th restart in a row (1-based): base, 2×base, 4×base … at most max. */
+export function restartDelay(failures: number, policy: RestartPolicy): number {
+  const base = policy.baseDelayMs ?? 1_000;
+  return Math.min(policy.maxDelayMs ?? 30_000, base * 2 ** Math.max(0, failures - 1));
+}
+
 /**
  * Runs each service in a process of its own (the service-child entry), so that
  * one crashing, or being killed, is exactly what it would be in production: its will fires
- * and its dependents react, while the others go on.
+ * and its dependents react, while the others go on. With `restart: on-failure` a failed
+ * child is started again after a backoff; a clean stop never is.
  */
 export function superviseServices(
   services: readonly string[],
@@ -69,37 +89,63 @@ export function superviseServices(
   childEnv: (service: string) => Readonly<Record<string, string>>,
   cwd: string,
   events: ChildEvents,
+  restart: RestartPolicy = { mode: 'no' },
 ): Supervisor {
   const children = new Map<string, ChildProcess>();
   const ended = new Map<string, Promise<void>>();
-  for (const service of services) {
-    const child = spawn(process.execPath, [CHILD], {
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...childEnv(service) },
-    });
+  /** Failed services waiting for their restart: the timer, and how the last process ended. */
+  const pending = new Map<string, { timer: NodeJS.Timeout; description: string }>();
+  const failures = new Map<string, number>();
+  let stopping = false;
+
+  const launch = (service: string): void => {
+    const startedAt = Date.now();
+    const child = spawn(process.execPath, [CHILD], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...childEnv(service) } });
     children.set(service, child);
     if (child.pid !== undefined) events.started(service, child.pid);
     for (const stream of [child.stdout, child.stderr]) {
       if (stream) createInterface({ input: stream }).on('line', (line) => events.output(service, line));
     }
+    const finish = (description: string, failed: boolean): void => {
+      if (!failed || stopping || restart.mode !== 'on-failure') {
+        events.exited(service, description);
+        return;
+      }
+      const count = Date.now() - startedAt >= HEALTHY_MS ? 1 : (failures.get(service) ?? 0) + 1;
+      failures.set(service, count);
+      const delayMs = restartDelay(count, restart);
+      events.restarting?.(service, description, delayMs);
+      const timer = setTimeout(() => {
+        pending.delete(service);
+        launch(service);
+      }, delayMs);
+      pending.set(service, { timer, description });
+    };
     ended.set(
       service,
       new Promise((resolve) => {
         child.once('exit', (code, signal) => {
-          events.exited(service, describeExit(code, signal));
           resolve();
+          finish(describeExit(code, signal), code !== 0 || signal !== null);
         });
         child.once('error', (error) => {
-          events.exited(service, `could not start: ${error.message}`);
           resolve();
+          finish(`could not start: ${error.message}`, false);
         });
       }),
     );
-  }
+  };
+
+  for (const service of services) launch(service);
   return {
     children,
     async stop(graceMs = 5000) {
+      stopping = true;
+      for (const [service, { timer, description }] of pending) {
+        clearTimeout(timer);
+        events.exited(service, description);
+      }
+      pending.clear();
       for (const child of children.values()) {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       }
