@@ -3,12 +3,11 @@
  * reference project): what a user or a script sees when something is wrong.
  */
 import { spawn } from 'node:child_process';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findFreePort } from '../support/brokers.js';
 import { describeWatchCommand, showUrl } from '../../src/cli/run/run-console.js';
-import { BIN, ensureBuilt, ROOT, runCli } from '../manifest/run-cli.js';
+import { BIN, ROOT, runCli } from '../manifest/run-cli.js';
 
-beforeAll(ensureBuilt, 120_000);
 
 interface Ended {
   readonly code: number | null;

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { withoutHashLine } from '../../src/codegen/emit-index.js';
 import { CASES_DIR, REPO, listFiles, readExpected } from './golden.js';
 
@@ -13,12 +13,6 @@ const TMP_ROOT = join(REPO, '.tmp');
 mkdirSync(TMP_ROOT, { recursive: true });
 const work = mkdtempSync(join(TMP_ROOT, 'codegen-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-beforeAll(() => {
-  // The CLI runs from dist/: make sure it is the current source.
-  const build = spawnSync(join(REPO, 'node_modules', '.bin', 'tsc'), ['-p', join(REPO, 'tsconfig.build.json')], { encoding: 'utf8' });
-  if (!existsSync(join(REPO, 'dist', 'cli', 'commands', 'generate.js'))) throw new Error(`build failed: ${build.stdout}`);
-}, 120_000);
 
 function chinook(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });

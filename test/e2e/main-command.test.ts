@@ -2,11 +2,9 @@
  * The README's main command (`npm start` = `node bin/chinook.js run`), in line mode, as a
  * child process: the reference system on the embedded broker, one process per service.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../manifest/run-cli.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DOMAINS, REFERENCE, SERVICES, dependentsOf, startRun, waitForConvergence, type RunningSystem } from './run-system.js';
 
-beforeAll(ensureBuilt, 120_000);
 
 let running: RunningSystem | undefined;
 afterEach(() => {

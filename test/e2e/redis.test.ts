@@ -3,13 +3,11 @@
  * kill -9 of one service's process is seen as `offline` once its liveness key expires
  * (keepalive), and redis-cli finds the keys PROTOCOL.md's Redis mapping describes.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, expect, it } from 'vitest';
 import { describeIfBinary, startRedis, type ExternalBroker } from '../support/brokers.js';
-import { ensureBuilt } from '../manifest/run-cli.js';
 import { DOMAINS, REFERENCE, SERVICES, dependentsOf, startRun, waitForConvergence, type RunningSystem } from './run-system.js';
 import { expectProtocolMessages, redisCli } from './watch.js';
 
-beforeAll(ensureBuilt, 120_000);
 
 let running: RunningSystem | undefined;
 afterEach(() => {
