@@ -12,7 +12,7 @@ import { createGenerateContext, normalizeGenerateOptions, type GenerateOptions, 
 import { SchemaCompileError } from './emit-domains.js';
 import { emitHandlerScaffolds, type Scaffold } from './emit-handlers.js';
 import type { GeneratedFile } from './emitter.js';
-import { computeInputsHash, generateOutputs } from './generate.js';
+import { generateOutputs } from './generate.js';
 
 export interface GenerateSystemResult {
   /** False when any diagnostic is an error: then `files` and `scaffolds` are empty and nothing may be written. */
@@ -29,14 +29,13 @@ export interface GenerateSystemResult {
 
 /**
  * The part after loading, shared with the CLI. `compiler` must be the one `buildSystem`
- * used, so that no state schema is compiled twice; `inputsHash` is recorded in `index.ts`.
+ * used, so that no state schema is compiled twice.
  */
 export async function generateFromBuild(
   build: BuildResult,
   sources: ReadonlyMap<string, string>,
   settings: GenerateSettings,
   compiler: StateSchemaCompiler,
-  inputsHash: string,
 ): Promise<GenerateSystemResult> {
   const failed = (diagnostics: readonly Diagnostic[]): GenerateSystemResult => ({ ok: false, model: build.model, diagnostics, files: [], scaffolds: [] });
   const model = build.model;
@@ -46,7 +45,7 @@ export async function generateFromBuild(
   const ctx = createGenerateContext(model, settings, compiler);
   let files: GeneratedFile[];
   try {
-    files = await generateOutputs(model, ctx, inputsHash);
+    files = await generateOutputs(model, ctx);
   } catch (error) {
     if (!(error instanceof SchemaCompileError)) throw error;
     return failed([...build.diagnostics, createSchemaInvalidDiagnostic(error.domain.location, error.domain.name, error.reason)]);
@@ -64,5 +63,5 @@ export async function generateSystem(manifests: readonly ManifestFile[], options
   const compiler = createStateSchemaCompiler();
   const build = buildSystem(manifests, { system: settings.system, folder: settings.manifestDir, compiler });
   const sources = new Map(manifests.map((m) => [m.path, m.text]));
-  return generateFromBuild(build, sources, settings, compiler, computeInputsHash(settings, manifests));
+  return generateFromBuild(build, sources, settings, compiler);
 }

@@ -9,7 +9,6 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { normalizeGenerateOptions, type GenerateOptions, type GenerateSettings } from '../../codegen/context.js';
-import { parseHashLine } from '../../codegen/emit-index.js';
 import type { GeneratedFile } from '../../codegen/emitter.js';
 import { computeInputsHash, computeOutputsHash } from '../../codegen/generate.js';
 import { generateFromBuild } from '../../codegen/generate-system.js';
@@ -19,6 +18,7 @@ import type { Diagnostic } from '../../manifest/diagnostics.js';
 import { CliError, UsageError } from '../cli-error.js';
 import type { CliContext, Command } from '../command.js';
 import { loadConfig } from '../config.js';
+import { openGenerateCache, type GenerateCache } from '../generate-cache.js';
 import { ExitCode } from '../exit-codes.js';
 import { forEachConcurrently } from '../for-each-concurrently.js';
 import { loadSystemFromFiles, readManifestFiles } from '../load-system.js';
@@ -129,18 +129,12 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * The no-change rerun: when index.ts records the same inputs hash, and the files of
- * ours now in OUT hash to what it recorded (which catches hand edits, deletions and
- * extra files), and every handler exists, there is nothing to do: no model is built.
+ * The no-change rerun: when the cache (outside OUT) records the same inputs hash, and the
+ * files of ours now in OUT hash to what it recorded (which catches hand edits, deletions
+ * and extra files), and every handler exists, there is nothing to do: no model is built.
  */
-async function isFastPathUpToDate(settings: GenerateSettings, outAbs: string, cwd: string, inputsHash: string): Promise<boolean> {
-  let index: string;
-  try {
-    index = await readFile(join(outAbs, 'index.ts'), 'utf8');
-  } catch {
-    return false;
-  }
-  const recorded = parseHashLine(index);
+async function isFastPathUpToDate(cache: GenerateCache | undefined, settings: GenerateSettings, outAbs: string, cwd: string, inputsHash: string): Promise<boolean> {
+  const recorded = await cache?.read();
   if (!recorded || recorded.inputs !== inputsHash) return false;
   const existing = await readOutputFolder(outAbs);
   const ours: GeneratedFile[] = [...existing].filter(([path, content]) => isOwnOutput(path, content)).map(([path, content]) => ({ path, content }));
@@ -216,13 +210,14 @@ export const generateCommand: Command = {
       ...(template === undefined ? {} : { handlerTemplate: template }),
     };
     const settings = normalizeGenerateOptions(options);
-    // Read once: the same texts are hashed for the no-change check and built into the model.
+    // Read once: the same texts are hashed for the no-change cache and built into the model.
     const read = await readManifestFiles(dir, ctx.cwd);
     const inputsHash = computeInputsHash(settings, read.files);
     const quiet = format !== 'text';
     const say = (line: string): void => void (quiet ? ctx.stderr : ctx.stdout).write(line + '\n');
 
-    if (!values.check && (await isFastPathUpToDate(settings, outAbs, ctx.cwd, inputsHash))) {
+    const cache = await openGenerateCache(ctx.cwd, outAbs);
+    if (!values.check && (await isFastPathUpToDate(cache, settings, outAbs, ctx.cwd, inputsHash))) {
       if (quiet) report(ctx, format, [], new Map(), true);
       say(`${outRel}/ is up to date`);
       await declareEsm(ctx, say, outRel, settings.handlersDir);
@@ -233,7 +228,7 @@ export const generateCommand: Command = {
     // One compiler for validation and codegen: each state schema compiles once.
     const compiler = createStateSchemaCompiler();
     const loaded = loadSystemFromFiles(read, { system: config.system, compiler });
-    const result = await generateFromBuild(loaded.build, loaded.sources, settings, compiler, inputsHash);
+    const result = await generateFromBuild(loaded.build, loaded.sources, settings, compiler);
     if (!result.ok) {
       report(ctx, format, result.diagnostics, loaded.sources, false);
       return ExitCode.failure;
@@ -252,6 +247,7 @@ export const generateCommand: Command = {
 
     if (values.check) {
       if (isUpToDate(plan)) {
+        await cache?.write({ inputs: inputsHash, outputs: computeOutputsHash(files) });
         say(`${outRel}/ is up to date (${files.length} files)`);
         return ExitCode.ok;
       }
@@ -270,6 +266,7 @@ export const generateCommand: Command = {
     } catch (error) {
       throw new CliError(`cannot write \`${outRel}\`: ${(error as Error).message}`, ExitCode.usage);
     }
+    await cache?.write({ inputs: inputsHash, outputs: computeOutputsHash(files) });
     const scaffolds = result.scaffolds;
     const isNew = scaffolds.map(() => false);
     await forEachConcurrently(scaffolds, async (scaffold, i) => {
