@@ -134,7 +134,7 @@ describe('chinook generate (built CLI)', () => {
 
   it('usage errors exit 2 with the usage line; --help exits 0', () => {
     const dir = project();
-    for (const args of [['--format', 'xml'], ['--bogus'], ['missing-folder'], ['a', 'b'], ['--out', '..']]) {
+    for (const args of [['--format', 'xml'], ['--bogus'], ['missing-folder'], ['a', 'b'], ['--out', '']]) {
       const r = chinook(dir, 'generate', ...args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/chinook generate: /);
@@ -143,6 +143,19 @@ describe('chinook generate (built CLI)', () => {
     const help = chinook(dir, 'generate', '--help');
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^usage: chinook generate/);
+  });
+
+  it('--out may be a folder outside the current directory (a sibling package of a monorepo)', () => {
+    const dir = project();
+    const r = chinook(dir, 'generate', '--out', '../types/src/generated');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = join(dir, '..', 'types', 'src', 'generated');
+    const expected = readExpected('small');
+    for (const [path, content] of expected) expect(readFileSync(join(out, path), 'utf8'), path).toBe(content);
+    expect(read(dir, 'handlers/heater-service.ts')).toContain("from '../../types/src/generated/services/heater-service.js'");
+    expect(chinook(dir, 'generate', '--out', '../types/src/generated', '--check').status).toBe(0);
+    rmSync(join(dir, '..', 'types'), { recursive: true, force: true });
   });
 
   it('the committed generated/ of the reference system is up to date', () => {

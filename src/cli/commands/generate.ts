@@ -195,10 +195,9 @@ export const generateCommand: Command = {
     const dir = positionals[0] ?? config.manifests;
     const out = values.out ?? config.out;
     const outAbs = resolve(ctx.cwd, out);
-    const outRel = toPosix(relative(ctx.cwd, outAbs));
-    if (outRel === '' || outRel === '..' || outRel.startsWith('../')) {
-      throw new UsageError(`--out must be a folder inside the current directory (got \`${out}\`)`, usage);
-    }
+    // Any folder, inside the current directory or not (a monorepo's sibling package): only
+    // files carrying our header are ever replaced or removed there.
+    const outRel = toPosix(relative(ctx.cwd, outAbs)) || '.';
     const template = await readHandlerTemplate();
     const options: GenerateOptions = {
       system: config.system,
