@@ -12,7 +12,6 @@ import { createGenerateContext, normalizeGenerateOptions, type GenerateOptions, 
 import { SchemaCompileError } from './emit-domains.js';
 import { emitHandlerScaffolds, type Scaffold } from './emit-handlers.js';
 import type { GeneratedFile } from './emitter.js';
-import { generateOutputs } from './generate.js';
 
 export interface GenerateSystemResult {
   /** False when any diagnostic is an error: then `files` and `scaffolds` are empty and nothing may be written. */
@@ -45,6 +44,9 @@ export async function generateFromBuild(
   const ctx = createGenerateContext(model, settings, compiler);
   let files: GeneratedFile[];
   try {
+    // Loaded here, not at start: the emitters bring ts-morph and json-schema-to-typescript,
+    // which a CLI run that only validates (or finds an error) never needs.
+    const { generateOutputs } = await import('./generate.js');
     files = await generateOutputs(model, ctx);
   } catch (error) {
     if (!(error instanceof SchemaCompileError)) throw error;
