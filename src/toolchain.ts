@@ -35,4 +35,4 @@ export { computeInputsHash } from './codegen/cache-hash.js';
 export { emitHandlerScaffolds } from './codegen/emit-handlers.js';
 export type { Scaffold } from './codegen/emit-handlers.js';
 export type { GeneratedFile } from './codegen/emitter.js';
-export { checkSchemaSupport } from './codegen/check-schema-support.js';
+export { findUnsupportedSchema } from './manifest/check-schema-support.js';

@@ -7,7 +7,6 @@ import { createStateSchemaCompiler, type StateSchemaCompiler } from '../manifest
 import { createSchemaInvalidDiagnostic, type Diagnostic } from '../manifest/diagnostics.js';
 import { buildSystem, type BuildResult, type ManifestFile } from '../model/build-system.js';
 import type { SystemModel } from '../model/types.js';
-import { checkSchemaSupport } from './check-schema-support.js';
 import { createGenerateContext, normalizeGenerateOptions, type GenerateOptions, type GenerateSettings } from './context.js';
 import { SchemaCompileError } from './emit-domains.js';
 import { emitHandlerScaffolds, type Scaffold } from './emit-handlers.js';
@@ -32,15 +31,12 @@ export interface GenerateSystemResult {
  */
 export async function generateFromBuild(
   build: BuildResult,
-  sources: ReadonlyMap<string, string>,
   settings: GenerateSettings,
   compiler: StateSchemaCompiler,
 ): Promise<GenerateSystemResult> {
   const failed = (diagnostics: readonly Diagnostic[]): GenerateSystemResult => ({ ok: false, model: build.model, diagnostics, files: [], scaffolds: [] });
   const model = build.model;
   if (model === undefined) return failed(build.diagnostics);
-  const unsupported = checkSchemaSupport(model, sources);
-  if (unsupported.length > 0) return failed([...build.diagnostics, ...unsupported]);
   const ctx = createGenerateContext(model, settings, compiler);
   let files: GeneratedFile[];
   try {
@@ -64,6 +60,5 @@ export async function generateSystem(manifests: readonly ManifestFile[], options
   const settings = normalizeGenerateOptions(options);
   const compiler = createStateSchemaCompiler();
   const build = buildSystem(manifests, { system: settings.system, folder: settings.manifestDir, compiler });
-  const sources = new Map(manifests.map((m) => [m.path, m.text]));
-  return generateFromBuild(build, sources, settings, compiler);
+  return generateFromBuild(build, settings, compiler);
 }

@@ -152,6 +152,27 @@ describe('chinook generate (built CLI)', () => {
     expect(existsSync(join(dir, 'handlers'))).toBe(false);
   });
 
+  it('validate rejects exactly the schemas generate cannot type (prefixItems, a $ref into properties), at their key', () => {
+    const cases = [
+      { add: '    point:\n      type: array\n      prefixItems: [{ type: number }]\n', key: 'prefixItems' },
+      { add: "    copy:\n      $ref: '#/properties/celsius'\n", key: '$ref' },
+    ];
+    for (const { add, key } of cases) {
+      const dir = project();
+      const manifest = 'manifests/sensor.domain.yaml';
+      writeFileSync(join(dir, manifest), read(dir, manifest) + add);
+      const validate = chinook(dir, 'validate', '--format', 'json');
+      const generate = chinook(dir, 'generate', '--format', 'json');
+      expect(validate.status, key).toBe(1);
+      expect(generate.status, key).toBe(1);
+      expect(validate.stdout).toBe(generate.stdout);
+      const [error, ...rest] = (JSON.parse(validate.stdout) as { errors: { code: string; file: string; line: number }[] }).errors;
+      expect(rest).toEqual([]);
+      expect(error).toMatchObject({ code: 'schema-invalid', file: manifest });
+      expect(read(dir, manifest).split('\n')[error!.line - 1]).toContain(key);
+    }
+  });
+
   it('an unsupported schema feature is a schema-invalid diagnostic at its line, never a crash', () => {
     const dir = project();
     writeFileSync(

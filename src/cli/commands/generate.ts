@@ -212,7 +212,7 @@ async function planGeneration(target: GenerateTarget, read: Awaited<ReturnType<t
   // One compiler for validation and codegen: each state schema compiles once.
   const compiler = createStateSchemaCompiler();
   const loaded = loadSystemFromFiles(read, { system, compiler });
-  const result = await generateFromBuild(loaded.build, loaded.sources, target.settings, compiler);
+  const result = await generateFromBuild(loaded.build, target.settings, compiler);
   if (!result.ok) return { ok: false, diagnostics: result.diagnostics, sources: loaded.sources };
   let existing: Map<string, string>;
   try {
