@@ -30,7 +30,7 @@ describe('chinook run (the README main command, embedded broker)', () => {
     }
     // The last state is kept, marked stale: nothing is lost, its owner is gone.
     for (const domain of DOMAINS) expect(system.availability(domain), domain).toBe('stale');
-  }, 90_000);
+  }, 240_000);
 
   it('kill -9 of presence-service: shown killed and offline, presence stale, its dependents report the loss; the rest goes on', async () => {
     const victim = REFERENCE.domains['presence']!.owner;
@@ -61,5 +61,5 @@ describe('chinook run (the README main command, embedded broker)', () => {
     system.child.kill('SIGINT');
     expect((await system.exit).code).toBe(0);
     for (const service of SERVICES.filter((s) => s !== victim)) expect(system.ended(service), service).toBe('stopped');
-  }, 90_000);
+  }, 240_000);
 });

@@ -60,6 +60,6 @@ for (const mqtt5 of [false, true]) {
         expect(stopped.statuses.get(service)![0]!['epoch'], `${service}: offline carries the epoch it was online with`).toBe(statuses.get(service)![0]!['epoch']);
       }
       expect([...stopped.envelopes.keys()].sort()).toEqual(DOMAINS);
-    }, 90_000);
+    }, 240_000);
   });
 }

@@ -67,5 +67,5 @@ describeIfBinary('redis-server', 'chinook run --broker redis://… (the referenc
     for (const service of SERVICES.filter((s) => s !== victim)) expect(system.ended(service), service).toBe('stopped');
     // A clean stop removes its liveness and will keys: nothing is left to fire.
     expect((await redisCli(redis.port, ['--scan', '--pattern', '$chinook/*'])).trim()).toBe('');
-  }, 90_000);
+  }, 240_000);
 });
