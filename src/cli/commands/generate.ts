@@ -249,10 +249,9 @@ export async function checkGenerated(cwd: string, config: ChinookConfig): Promis
   return { ok: stale.length === 0, diagnostics: planned.diagnostics, sources: planned.sources, stale };
 }
 
-/** The text form of a stale OUT (stderr). */
-export function describeStale(stale: readonly StaleFile[], outRel: string): string {
-  const lines = stale.map(({ file, reason }) => (reason === 'extra' ? `  extra:   ${file} (generate would remove it)` : `  ${reason}: ${file}`));
-  return `${outRel}/ is stale; run \`chinook generate\`\n${lines.join('\n')}\n`;
+/** The text form of the stale files, one indented line each. */
+export function describeStale(stale: readonly StaleFile[]): string {
+  return stale.map(({ file, reason }) => (reason === 'extra' ? `  extra:   ${file} (generate would remove it)` : `  ${reason}: ${file}`)).join('\n');
 }
 
 /** `--check`: report and exit, writing nothing. */
@@ -262,7 +261,7 @@ async function reportCheck(ctx: CliContext, format: DiagnosticFormat, planned: G
   else if (!planned.ok || planned.diagnostics.length > 0) report(ctx, format, planned.diagnostics, planned.sources, planned.ok);
   if (!planned.ok) return ExitCode.failure;
   if (stale.length > 0) {
-    ctx.stderr.write(`chinook generate --check: ${describeStale(stale, target.outRel)}`);
+    ctx.stderr.write(`chinook generate --check: ${target.outRel}/ is stale; run \`chinook generate\`\n${describeStale(stale)}\n`);
     return ExitCode.failure;
   }
   await cache?.write({ inputs: inputsHash, outputs: computeOutputsHash(planned.result.files) });
