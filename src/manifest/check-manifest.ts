@@ -11,6 +11,10 @@ import { suggestClosest } from './suggest.js';
 import { entriesOf, spanOfNode, type YamlDocument } from './yaml-document.js';
 
 export const NAME_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+/** MANIFEST.md: names at most 64 characters (they become topics, type names and file names). */
+export const NAME_MAX_LENGTH = 64;
+/** MANIFEST.md: `version` 1 .. 2147483647, so every version survives JSON and the envelope's checks exactly. */
+export const VERSION_MAX = 2_147_483_647;
 
 export const MANIFEST_KEYS = ['domain', 'owner', 'version', 'description', 'dependsOn', 'state'] as const;
 const DEPENDENCY_KEYS = ['domain', 'optional'] as const;
@@ -63,6 +67,16 @@ function describeValue(node: Node | null): string {
 function checkName(doc: YamlDocument, key: string, node: Node | null, diagnostics: Diagnostic[]): string | undefined {
   if (!isScalar(node) || typeof node.value !== 'string') {
     diagnostics.push(createManifestInvalidDiagnostic(spanOfNode(doc, node), `\`${key}\` must be a name like \`lighting-service\`, got ${describeValue(node)}`));
+    return undefined;
+  }
+  if (node.value.length > NAME_MAX_LENGTH) {
+    diagnostics.push(
+      createManifestInvalidDiagnostic(
+        spanOfNode(doc, node),
+        `\`${key}\` ${describeValue(node)} is ${node.value.length} characters long: a name has at most ${NAME_MAX_LENGTH}`,
+        'use a shorter name',
+      ),
+    );
     return undefined;
   }
   if (!NAME_PATTERN.test(node.value)) {
@@ -129,8 +143,14 @@ export function checkManifest(doc: YamlDocument): CheckedManifest {
   const versionEntry = byName.get('version');
   if (versionEntry) {
     const v = versionEntry.value;
-    if (isScalar(v) && typeof v.value === 'number' && Number.isInteger(v.value) && v.value >= 1) version = v.value;
-    else diagnostics.push(createManifestInvalidDiagnostic(spanOfNode(doc, v), `\`version\` must be an integer >= 1, got ${describeValue(v)}`, 'start at `version: 1`; bump it on a breaking change of `state`'));
+    if (isScalar(v) && typeof v.value === 'number' && Number.isInteger(v.value) && v.value >= 1 && v.value <= VERSION_MAX) version = v.value;
+    else {
+      // The text as written: 9007199254740993 reads as …992, 1e40 as a float.
+      const written = isScalar(v) && typeof v.value === 'number' && typeof v.source === 'string' ? `\`${v.source.length > 40 ? v.source.slice(0, 40) + '…' : v.source}\`` : describeValue(v);
+      diagnostics.push(
+        createManifestInvalidDiagnostic(spanOfNode(doc, v), `\`version\` must be an integer from 1 to ${VERSION_MAX}, got ${written}`, 'start at `version: 1`; bump it on a breaking change of `state`'),
+      );
+    }
   }
 
   let description: string | undefined;
