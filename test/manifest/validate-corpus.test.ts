@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DIAGNOSTIC_CODES } from '../../src/manifest/diagnostics.js';
+import { applyEdit, editMutations } from './mutations.js';
 import { ROOT } from './run-cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'chinook-validate-corpus-'));
@@ -49,38 +50,21 @@ const HOSTILE: readonly string[] = [
 // Mutations that mimic mistakes and attacks: deletions, insertions (anchors and aliases among
 // them), swapped lines, replaced words, and an alias pointed back at its own anchor.
 const mutation = fc.oneof(
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 12 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom('&a ', '*a', '&a [*a]', '{x: *a}', '<<: *a\n', ':', '- ', '\n', '  ', '[', '{', '"', '#', '---\n', '!!str ', '\t', '? ') }),
-  fc.record({ kind: fc.constant('swapLines' as const), at: fc.nat(), other: fc.nat() }),
+  ...editMutations(['&a ', '*a', '&a [*a]', '{x: *a}', '<<: *a\n', ':', '- ', '\n', '  ', '[', '{', '"', '#', '---\n', '!!str ', '\t', '? '], 12),
   fc.record({ kind: fc.constant('loop' as const), at: fc.nat() }),
 );
 type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
 
 function mutate(text: string, m: Mutation): string {
-  const at = text.length === 0 ? 0 : m.at % text.length;
-  switch (m.kind) {
-    case 'delete':
-      return text.slice(0, at) + text.slice(at + m.length);
-    case 'insert':
-      return text.slice(0, at) + m.text + text.slice(at);
-    case 'swapLines': {
-      const lines = text.split('\n');
-      const a = m.at % lines.length;
-      const b = m.other % lines.length;
-      [lines[a], lines[b]] = [lines[b]!, lines[a]!];
-      return lines.join('\n');
-    }
-    case 'loop': {
-      // Anchor a mapping value's line and alias it again further inside: `key: &z` … `  x: *z`.
-      const lines = text.split('\n');
-      const i = m.at % lines.length;
-      const indent = /^\s*/.exec(lines[i]!)![0];
-      if (!/:\s*$/.test(lines[i]!)) return text;
-      lines[i] = `${lines[i]} &z`;
-      lines.splice(i + 1, 0, `${indent}  zz: *z`);
-      return lines.join('\n');
-    }
-  }
+  if (m.kind !== 'loop') return applyEdit(text, m);
+  // Anchor a mapping value's line and alias it again further inside: `key: &z` … `  zz: *z`.
+  const lines = text.split('\n');
+  const i = m.at % lines.length;
+  const indent = /^\s*/.exec(lines[i]!)![0];
+  if (!/:\s*$/.test(lines[i]!)) return text;
+  lines[i] = `${lines[i]} &z`;
+  lines.splice(i + 1, 0, `${indent}  zz: *z`);
+  return lines.join('\n');
 }
 
 function buildCorpus(): string[] {
