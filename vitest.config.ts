@@ -11,8 +11,11 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // dist/ is built once here, never by a test file while others spawn the CLI from it.
+    globalSetup: ['test/support/global-setup.ts'],
+    // Hang detectors, sized for a machine 3x slower than a quiet 2-core one (never a speed check).
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     pool: 'forks',
   },
 });

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { brokerKinds, isBrokerInstalled, readAedesVersion, startBroker, type BrokerKind, type RunningBroker } from './lib/brokers.js';
 import type { BenchContext } from './lib/context.js';
+import { isCi } from './lib/ci.js';
 import { cleanUpEverything } from './lib/processes.js';
 import { renderMarkdown, renderTable, type BenchResults, type BenchRow, type MachineFacts, type SkippedScenario } from './lib/report.js';
 import { benchUpdates } from './update.js';
@@ -127,7 +128,7 @@ function pasteIntoDocs(markdown: string): void {
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
-  const ci = process.env['CI'] === 'true' || process.env['CI'] === '1';
+  const ci = isCi();
   const rounds = args.rounds ?? (args.quick ? 1 : 5);
   const rows: BenchRow[] = [];
   const skipped: SkippedScenario[] = [];

@@ -30,8 +30,9 @@ export { generateFromBuild, generateSystem } from './codegen/generate-system.js'
 export type { GenerateSystemResult } from './codegen/generate-system.js';
 export { createGenerateContext, normalizeGenerateOptions } from './codegen/context.js';
 export type { GenerateContext, GenerateOptions, GenerateSettings } from './codegen/context.js';
-export { computeInputsHash, generateOutputs } from './codegen/generate.js';
+export { generateOutputs } from './codegen/generate.js';
+export { computeInputsHash } from './codegen/cache-hash.js';
 export { emitHandlerScaffolds } from './codegen/emit-handlers.js';
 export type { Scaffold } from './codegen/emit-handlers.js';
 export type { GeneratedFile } from './codegen/emitter.js';
-export { checkSchemaSupport } from './codegen/check-schema-support.js';
+export { findUnsupportedSchema } from './manifest/check-schema-support.js';

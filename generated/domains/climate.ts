@@ -20,21 +20,21 @@ export interface Climate {
  */
 export interface RoomClimate {
   /**
-   * Room id, as in `presence`.
-   */
-  id: string
-  /**
    * Measured temperature in °C.
    */
   currentC: number
   /**
-   * Wanted temperature in °C.
-   */
-  targetC: number
-  /**
    * True while the room's valve is open.
    */
   heating: boolean
+  /**
+   * Room id, as in `presence`.
+   */
+  id: string
+  /**
+   * Wanted temperature in °C.
+   */
+  targetC: number
 }
 
 /** Whether `value` is a valid `climate` state (validator compiled at generate time). */

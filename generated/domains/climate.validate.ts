@@ -2,8 +2,8 @@
 // @ts-nocheck: ajv standalone code, compiled at generate time; typed by the wrapper next to it
 import { ajvRuntime, type CompiledValidator } from 'chinook-ipc/runtime';
 
-const schema0 = {"type":"object","additionalProperties":false,"required":["mode","rooms"],"properties":{"mode":{"description":"What the heat pump is doing.","type":"string","enum":["off","heat","cool","auto"]},"rooms":{"description":"Per-room temperatures.","type":"array","items":{"$ref":"#/$defs/RoomClimate"}}},"$defs":{"RoomClimate":{"description":"One room's temperatures.","type":"object","additionalProperties":false,"required":["id","currentC","targetC","heating"],"properties":{"id":{"description":"Room id, as in `presence`.","type":"string","minLength":1},"currentC":{"description":"Measured temperature in °C.","type":"number"},"targetC":{"description":"Wanted temperature in °C.","type":"number","minimum":5,"maximum":30},"heating":{"description":"True while the room's valve is open.","type":"boolean"}}}}};
-const schema1 = {"description":"One room's temperatures.","type":"object","additionalProperties":false,"required":["id","currentC","targetC","heating"],"properties":{"id":{"description":"Room id, as in `presence`.","type":"string","minLength":1},"currentC":{"description":"Measured temperature in °C.","type":"number"},"targetC":{"description":"Wanted temperature in °C.","type":"number","minimum":5,"maximum":30},"heating":{"description":"True while the room's valve is open.","type":"boolean"}}};
+const schema0 = {"$defs":{"RoomClimate":{"additionalProperties":false,"description":"One room's temperatures.","properties":{"currentC":{"description":"Measured temperature in °C.","type":"number"},"heating":{"description":"True while the room's valve is open.","type":"boolean"},"id":{"description":"Room id, as in `presence`.","minLength":1,"type":"string"},"targetC":{"description":"Wanted temperature in °C.","maximum":30,"minimum":5,"type":"number"}},"required":["id","currentC","targetC","heating"],"type":"object"}},"additionalProperties":false,"properties":{"mode":{"description":"What the heat pump is doing.","enum":["off","heat","cool","auto"],"type":"string"},"rooms":{"description":"Per-room temperatures.","items":{"$ref":"#/$defs/RoomClimate"},"type":"array"}},"required":["mode","rooms"],"type":"object"};
+const schema1 = {"additionalProperties":false,"description":"One room's temperatures.","properties":{"currentC":{"description":"Measured temperature in °C.","type":"number"},"heating":{"description":"True while the room's valve is open.","type":"boolean"},"id":{"description":"Room id, as in `presence`.","minLength":1,"type":"string"},"targetC":{"description":"Wanted temperature in °C.","maximum":30,"minimum":5,"type":"number"}},"required":["id","currentC","targetC","heating"],"type":"object"};
 const func0 = ajvRuntime.ucs2length;
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -120,7 +120,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key1 in data2){
-if(!((((key1 === "id") || (key1 === "currentC")) || (key1 === "targetC")) || (key1 === "heating"))){
+if(!((((key1 === "currentC") || (key1 === "heating")) || (key1 === "id")) || (key1 === "targetC"))){
 const err9 = {instancePath:instancePath+"/rooms/" + i0,schemaPath:"#/$defs/RoomClimate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -131,11 +131,10 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data2.id !== undefined){
-let data3 = data2.id;
-if(typeof data3 === "string"){
-if(func0(data3) < 1){
-const err10 = {instancePath:instancePath+"/rooms/" + i0+"/id",schemaPath:"#/$defs/RoomClimate/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data2.currentC !== undefined){
+let data3 = data2.currentC;
+if(!((typeof data3 == "number") && (isFinite(data3)))){
+const err10 = {instancePath:instancePath+"/rooms/" + i0+"/currentC",schemaPath:"#/$defs/RoomClimate/properties/currentC/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -145,8 +144,9 @@ vErrors.push(err10);
 errors++;
 }
 }
-else {
-const err11 = {instancePath:instancePath+"/rooms/" + i0+"/id",schemaPath:"#/$defs/RoomClimate/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data2.heating !== undefined){
+if(typeof data2.heating !== "boolean"){
+const err11 = {instancePath:instancePath+"/rooms/" + i0+"/heating",schemaPath:"#/$defs/RoomClimate/properties/heating/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -156,10 +156,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data2.currentC !== undefined){
-let data4 = data2.currentC;
-if(!((typeof data4 == "number") && (isFinite(data4)))){
-const err12 = {instancePath:instancePath+"/rooms/" + i0+"/currentC",schemaPath:"#/$defs/RoomClimate/properties/currentC/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data2.id !== undefined){
+let data5 = data2.id;
+if(typeof data5 === "string"){
+if(func0(data5) < 1){
+const err12 = {instancePath:instancePath+"/rooms/" + i0+"/id",schemaPath:"#/$defs/RoomClimate/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -169,11 +170,8 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data2.targetC !== undefined){
-let data5 = data2.targetC;
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 > 30 || isNaN(data5)){
-const err13 = {instancePath:instancePath+"/rooms/" + i0+"/targetC",schemaPath:"#/$defs/RoomClimate/properties/targetC/maximum",keyword:"maximum",params:{comparison: "<=", limit: 30},message:"must be <= 30"};
+else {
+const err13 = {instancePath:instancePath+"/rooms/" + i0+"/id",schemaPath:"#/$defs/RoomClimate/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -182,8 +180,12 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(data5 < 5 || isNaN(data5)){
-const err14 = {instancePath:instancePath+"/rooms/" + i0+"/targetC",schemaPath:"#/$defs/RoomClimate/properties/targetC/minimum",keyword:"minimum",params:{comparison: ">=", limit: 5},message:"must be >= 5"};
+}
+if(data2.targetC !== undefined){
+let data6 = data2.targetC;
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 30 || isNaN(data6)){
+const err14 = {instancePath:instancePath+"/rooms/" + i0+"/targetC",schemaPath:"#/$defs/RoomClimate/properties/targetC/maximum",keyword:"maximum",params:{comparison: "<=", limit: 30},message:"must be <= 30"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -192,9 +194,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/rooms/" + i0+"/targetC",schemaPath:"#/$defs/RoomClimate/properties/targetC/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data6 < 5 || isNaN(data6)){
+const err15 = {instancePath:instancePath+"/rooms/" + i0+"/targetC",schemaPath:"#/$defs/RoomClimate/properties/targetC/minimum",keyword:"minimum",params:{comparison: ">=", limit: 5},message:"must be >= 5"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -204,9 +205,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data2.heating !== undefined){
-if(typeof data2.heating !== "boolean"){
-const err16 = {instancePath:instancePath+"/rooms/" + i0+"/heating",schemaPath:"#/$defs/RoomClimate/properties/heating/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err16 = {instancePath:instancePath+"/rooms/" + i0+"/targetC",schemaPath:"#/$defs/RoomClimate/properties/targetC/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err16];
 }

@@ -16,18 +16,6 @@ export interface Lighting {
  */
 export interface Lamp {
   /**
-   * Lamp id.
-   */
-  id: string
-  /**
-   * Room id, as in `presence`.
-   */
-  room: string
-  /**
-   * True while the lamp is lit.
-   */
-  on: boolean
-  /**
    * Brightness in percent.
    */
   brightness?: number
@@ -35,6 +23,18 @@ export interface Lamp {
    * Colour as `#RRGGBB`, or null for plain white.
    */
   color?: (string | null)
+  /**
+   * Lamp id.
+   */
+  id: string
+  /**
+   * True while the lamp is lit.
+   */
+  on: boolean
+  /**
+   * Room id, as in `presence`.
+   */
+  room: string
 }
 
 /** Whether `value` is a valid `lighting` state (validator compiled at generate time). */

@@ -2,10 +2,10 @@
 // @ts-nocheck: ajv standalone code, compiled at generate time; typed by the wrapper next to it
 import { ajvRuntime, type CompiledValidator } from 'chinook-ipc/runtime';
 
-const schema0 = {"type":"object","additionalProperties":false,"required":["lamps"],"properties":{"lamps":{"description":"Every lamp in the house.","type":"array","items":{"$ref":"#/$defs/Lamp"}}},"$defs":{"Lamp":{"description":"A dimmable, colour-capable lamp.","type":"object","additionalProperties":false,"required":["id","room","on"],"properties":{"id":{"description":"Lamp id.","type":"string","minLength":1},"room":{"description":"Room id, as in `presence`.","type":"string"},"on":{"description":"True while the lamp is lit.","type":"boolean"},"brightness":{"description":"Brightness in percent.","type":"integer","minimum":0,"maximum":100},"color":{"description":"Colour as `#RRGGBB`, or null for plain white.","type":["string","null"],"pattern":"^#[0-9A-Fa-f]{6}$"}}}}};
-const schema1 = {"description":"A dimmable, colour-capable lamp.","type":"object","additionalProperties":false,"required":["id","room","on"],"properties":{"id":{"description":"Lamp id.","type":"string","minLength":1},"room":{"description":"Room id, as in `presence`.","type":"string"},"on":{"description":"True while the lamp is lit.","type":"boolean"},"brightness":{"description":"Brightness in percent.","type":"integer","minimum":0,"maximum":100},"color":{"description":"Colour as `#RRGGBB`, or null for plain white.","type":["string","null"],"pattern":"^#[0-9A-Fa-f]{6}$"}}};
-const func0 = ajvRuntime.ucs2length;
+const schema0 = {"$defs":{"Lamp":{"additionalProperties":false,"description":"A dimmable, colour-capable lamp.","properties":{"brightness":{"description":"Brightness in percent.","maximum":100,"minimum":0,"type":"integer"},"color":{"description":"Colour as `#RRGGBB`, or null for plain white.","pattern":"^#[0-9A-Fa-f]{6}$","type":["string","null"]},"id":{"description":"Lamp id.","minLength":1,"type":"string"},"on":{"description":"True while the lamp is lit.","type":"boolean"},"room":{"description":"Room id, as in `presence`.","type":"string"}},"required":["id","room","on"],"type":"object"}},"additionalProperties":false,"properties":{"lamps":{"description":"Every lamp in the house.","items":{"$ref":"#/$defs/Lamp"},"type":"array"}},"required":["lamps"],"type":"object"};
+const schema1 = {"additionalProperties":false,"description":"A dimmable, colour-capable lamp.","properties":{"brightness":{"description":"Brightness in percent.","maximum":100,"minimum":0,"type":"integer"},"color":{"description":"Colour as `#RRGGBB`, or null for plain white.","pattern":"^#[0-9A-Fa-f]{6}$","type":["string","null"]},"id":{"description":"Lamp id.","minLength":1,"type":"string"},"on":{"description":"True while the lamp is lit.","type":"boolean"},"room":{"description":"Room id, as in `presence`.","type":"string"}},"required":["id","room","on"],"type":"object"};
 const pattern0 = new RegExp("^#[0-9A-Fa-f]{6}$", "u");
+const func0 = ajvRuntime.ucs2length;
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -78,7 +78,7 @@ vErrors.push(err4);
 errors++;
 }
 for(const key1 in data1){
-if(!(((((key1 === "id") || (key1 === "room")) || (key1 === "on")) || (key1 === "brightness")) || (key1 === "color"))){
+if(!(((((key1 === "brightness") || (key1 === "color")) || (key1 === "id")) || (key1 === "on")) || (key1 === "room"))){
 const err5 = {instancePath:instancePath+"/lamps/" + i0,schemaPath:"#/$defs/Lamp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err5];
@@ -89,11 +89,10 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data1.id !== undefined){
-let data2 = data1.id;
-if(typeof data2 === "string"){
-if(func0(data2) < 1){
-const err6 = {instancePath:instancePath+"/lamps/" + i0+"/id",schemaPath:"#/$defs/Lamp/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data1.brightness !== undefined){
+let data2 = data1.brightness;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err6 = {instancePath:instancePath+"/lamps/" + i0+"/brightness",schemaPath:"#/$defs/Lamp/properties/brightness/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -102,9 +101,9 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/lamps/" + i0+"/id",schemaPath:"#/$defs/Lamp/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 100 || isNaN(data2)){
+const err7 = {instancePath:instancePath+"/lamps/" + i0+"/brightness",schemaPath:"#/$defs/Lamp/properties/brightness/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -113,10 +112,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data1.room !== undefined){
-if(typeof data1.room !== "string"){
-const err8 = {instancePath:instancePath+"/lamps/" + i0+"/room",schemaPath:"#/$defs/Lamp/properties/room/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data2 < 0 || isNaN(data2)){
+const err8 = {instancePath:instancePath+"/lamps/" + i0+"/brightness",schemaPath:"#/$defs/Lamp/properties/brightness/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -126,9 +123,11 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data1.on !== undefined){
-if(typeof data1.on !== "boolean"){
-const err9 = {instancePath:instancePath+"/lamps/" + i0+"/on",schemaPath:"#/$defs/Lamp/properties/on/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+if(data1.color !== undefined){
+let data3 = data1.color;
+if((typeof data3 !== "string") && (data3 !== null)){
+const err9 = {instancePath:instancePath+"/lamps/" + i0+"/color",schemaPath:"#/$defs/Lamp/properties/color/type",keyword:"type",params:{type: schema1.properties.color.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -137,11 +136,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-if(data1.brightness !== undefined){
-let data5 = data1.brightness;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err10 = {instancePath:instancePath+"/lamps/" + i0+"/brightness",schemaPath:"#/$defs/Lamp/properties/brightness/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data3 === "string"){
+if(!pattern0.test(data3)){
+const err10 = {instancePath:instancePath+"/lamps/" + i0+"/color",schemaPath:"#/$defs/Lamp/properties/color/pattern",keyword:"pattern",params:{pattern: "^#[0-9A-Fa-f]{6}$"},message:"must match pattern \""+"^#[0-9A-Fa-f]{6}$"+"\""};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -150,9 +147,13 @@ vErrors.push(err10);
 }
 errors++;
 }
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 > 100 || isNaN(data5)){
-const err11 = {instancePath:instancePath+"/lamps/" + i0+"/brightness",schemaPath:"#/$defs/Lamp/properties/brightness/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
+}
+}
+if(data1.id !== undefined){
+let data4 = data1.id;
+if(typeof data4 === "string"){
+if(func0(data4) < 1){
+const err11 = {instancePath:instancePath+"/lamps/" + i0+"/id",schemaPath:"#/$defs/Lamp/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -161,8 +162,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data5 < 0 || isNaN(data5)){
-const err12 = {instancePath:instancePath+"/lamps/" + i0+"/brightness",schemaPath:"#/$defs/Lamp/properties/brightness/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err12 = {instancePath:instancePath+"/lamps/" + i0+"/id",schemaPath:"#/$defs/Lamp/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -172,11 +174,9 @@ vErrors.push(err12);
 errors++;
 }
 }
-}
-if(data1.color !== undefined){
-let data6 = data1.color;
-if((typeof data6 !== "string") && (data6 !== null)){
-const err13 = {instancePath:instancePath+"/lamps/" + i0+"/color",schemaPath:"#/$defs/Lamp/properties/color/type",keyword:"type",params:{type: schema1.properties.color.type},message:"must be string,null"};
+if(data1.on !== undefined){
+if(typeof data1.on !== "boolean"){
+const err13 = {instancePath:instancePath+"/lamps/" + i0+"/on",schemaPath:"#/$defs/Lamp/properties/on/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -185,9 +185,10 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(typeof data6 === "string"){
-if(!pattern0.test(data6)){
-const err14 = {instancePath:instancePath+"/lamps/" + i0+"/color",schemaPath:"#/$defs/Lamp/properties/color/pattern",keyword:"pattern",params:{pattern: "^#[0-9A-Fa-f]{6}$"},message:"must match pattern \""+"^#[0-9A-Fa-f]{6}$"+"\""};
+}
+if(data1.room !== undefined){
+if(typeof data1.room !== "string"){
+const err14 = {instancePath:instancePath+"/lamps/" + i0+"/room",schemaPath:"#/$defs/Lamp/properties/room/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -195,7 +196,6 @@ else {
 vErrors.push(err14);
 }
 errors++;
-}
 }
 }
 }

@@ -6,32 +6,32 @@ import { validate } from './power.validate.js';
  * Electrical power flowing through the house right now.
  */
 export interface Power {
+  battery: Battery
   /**
    * Power drawn from the grid in watts; negative when exporting to it.
    */
   gridImportW: number
   /**
-   * Power produced by the solar panels in watts.
-   */
-  solarW: number
-  battery: Battery
-  /**
    * One sub-meter per circuit of the distribution board.
    */
   meters: Meter[]
+  /**
+   * Power produced by the solar panels in watts.
+   */
+  solarW: number
 }
 /**
  * The home battery.
  */
 export interface Battery {
   /**
-   * State of charge, 0 to 100.
-   */
-  percent: number
-  /**
    * True while the battery is charging.
    */
   charging: boolean
+  /**
+   * State of charge, 0 to 100.
+   */
+  percent: number
 }
 /**
  * A circuit's sub-meter reading.

@@ -2,9 +2,9 @@
 // @ts-nocheck: ajv standalone code, compiled at generate time; typed by the wrapper next to it
 import { ajvRuntime, type CompiledValidator } from 'chinook-ipc/runtime';
 
-const schema0 = {"type":"object","additionalProperties":false,"required":["gridImportW","solarW","battery","meters"],"properties":{"gridImportW":{"description":"Power drawn from the grid in watts; negative when exporting to it.","type":"number"},"solarW":{"description":"Power produced by the solar panels in watts.","type":"number","minimum":0},"battery":{"$ref":"#/$defs/Battery"},"meters":{"description":"One sub-meter per circuit of the distribution board.","type":"array","items":{"$ref":"#/$defs/Meter"}}},"$defs":{"Battery":{"description":"The home battery.","type":"object","additionalProperties":false,"required":["percent","charging"],"properties":{"percent":{"description":"State of charge, 0 to 100.","type":"number","minimum":0,"maximum":100},"charging":{"description":"True while the battery is charging.","type":"boolean"}}},"Meter":{"description":"A circuit's sub-meter reading.","type":"object","additionalProperties":false,"required":["circuit","watts"],"properties":{"circuit":{"description":"Name of the circuit, e.g. `kitchen`.","type":"string","minLength":1},"watts":{"description":"Power drawn by the circuit in watts.","type":"number","minimum":0}}}}};
-const schema1 = {"description":"The home battery.","type":"object","additionalProperties":false,"required":["percent","charging"],"properties":{"percent":{"description":"State of charge, 0 to 100.","type":"number","minimum":0,"maximum":100},"charging":{"description":"True while the battery is charging.","type":"boolean"}}};
-const schema2 = {"description":"A circuit's sub-meter reading.","type":"object","additionalProperties":false,"required":["circuit","watts"],"properties":{"circuit":{"description":"Name of the circuit, e.g. `kitchen`.","type":"string","minLength":1},"watts":{"description":"Power drawn by the circuit in watts.","type":"number","minimum":0}}};
+const schema0 = {"$defs":{"Battery":{"additionalProperties":false,"description":"The home battery.","properties":{"charging":{"description":"True while the battery is charging.","type":"boolean"},"percent":{"description":"State of charge, 0 to 100.","maximum":100,"minimum":0,"type":"number"}},"required":["percent","charging"],"type":"object"},"Meter":{"additionalProperties":false,"description":"A circuit's sub-meter reading.","properties":{"circuit":{"description":"Name of the circuit, e.g. `kitchen`.","minLength":1,"type":"string"},"watts":{"description":"Power drawn by the circuit in watts.","minimum":0,"type":"number"}},"required":["circuit","watts"],"type":"object"}},"additionalProperties":false,"properties":{"battery":{"$ref":"#/$defs/Battery"},"gridImportW":{"description":"Power drawn from the grid in watts; negative when exporting to it.","type":"number"},"meters":{"description":"One sub-meter per circuit of the distribution board.","items":{"$ref":"#/$defs/Meter"},"type":"array"},"solarW":{"description":"Power produced by the solar panels in watts.","minimum":0,"type":"number"}},"required":["gridImportW","solarW","battery","meters"],"type":"object"};
+const schema1 = {"additionalProperties":false,"description":"The home battery.","properties":{"charging":{"description":"True while the battery is charging.","type":"boolean"},"percent":{"description":"State of charge, 0 to 100.","maximum":100,"minimum":0,"type":"number"}},"required":["percent","charging"],"type":"object"};
+const schema2 = {"additionalProperties":false,"description":"A circuit's sub-meter reading.","properties":{"circuit":{"description":"Name of the circuit, e.g. `kitchen`.","minLength":1,"type":"string"},"watts":{"description":"Power drawn by the circuit in watts.","minimum":0,"type":"number"}},"required":["circuit","watts"],"type":"object"};
 const func0 = ajvRuntime.ucs2length;
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -59,7 +59,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((key0 === "gridImportW") || (key0 === "solarW")) || (key0 === "battery")) || (key0 === "meters"))){
+if(!((((key0 === "battery") || (key0 === "gridImportW")) || (key0 === "meters")) || (key0 === "solarW"))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -70,10 +70,11 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.gridImportW !== undefined){
-let data0 = data.gridImportW;
-if(!((typeof data0 == "number") && (isFinite(data0)))){
-const err5 = {instancePath:instancePath+"/gridImportW",schemaPath:"#/properties/gridImportW/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data.battery !== undefined){
+let data0 = data.battery;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+if(data0.percent === undefined){
+const err5 = {instancePath:instancePath+"/battery",schemaPath:"#/$defs/Battery/required",keyword:"required",params:{missingProperty: "percent"},message:"must have required property '"+"percent"+"'"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -82,12 +83,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-if(data.solarW !== undefined){
-let data1 = data.solarW;
-if((typeof data1 == "number") && (isFinite(data1))){
-if(data1 < 0 || isNaN(data1)){
-const err6 = {instancePath:instancePath+"/solarW",schemaPath:"#/properties/solarW/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data0.charging === undefined){
+const err6 = {instancePath:instancePath+"/battery",schemaPath:"#/$defs/Battery/required",keyword:"required",params:{missingProperty: "charging"},message:"must have required property '"+"charging"+"'"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -96,9 +93,9 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/solarW",schemaPath:"#/properties/solarW/type",keyword:"type",params:{type: "number"},message:"must be number"};
+for(const key1 in data0){
+if(!((key1 === "charging") || (key1 === "percent"))){
+const err7 = {instancePath:instancePath+"/battery",schemaPath:"#/$defs/Battery/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -108,11 +105,9 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.battery !== undefined){
-let data2 = data.battery;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.percent === undefined){
-const err8 = {instancePath:instancePath+"/battery",schemaPath:"#/$defs/Battery/required",keyword:"required",params:{missingProperty: "percent"},message:"must have required property '"+"percent"+"'"};
+if(data0.charging !== undefined){
+if(typeof data0.charging !== "boolean"){
+const err8 = {instancePath:instancePath+"/battery/charging",schemaPath:"#/$defs/Battery/properties/charging/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -121,8 +116,12 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(data2.charging === undefined){
-const err9 = {instancePath:instancePath+"/battery",schemaPath:"#/$defs/Battery/required",keyword:"required",params:{missingProperty: "charging"},message:"must have required property '"+"charging"+"'"};
+}
+if(data0.percent !== undefined){
+let data2 = data0.percent;
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 100 || isNaN(data2)){
+const err9 = {instancePath:instancePath+"/battery/percent",schemaPath:"#/$defs/Battery/properties/percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -131,9 +130,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-for(const key1 in data2){
-if(!((key1 === "percent") || (key1 === "charging"))){
-const err10 = {instancePath:instancePath+"/battery",schemaPath:"#/$defs/Battery/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(data2 < 0 || isNaN(data2)){
+const err10 = {instancePath:instancePath+"/battery/percent",schemaPath:"#/$defs/Battery/properties/percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -143,11 +141,8 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data2.percent !== undefined){
-let data3 = data2.percent;
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 > 100 || isNaN(data3)){
-const err11 = {instancePath:instancePath+"/battery/percent",schemaPath:"#/$defs/Battery/properties/percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
+else {
+const err11 = {instancePath:instancePath+"/battery/percent",schemaPath:"#/$defs/Battery/properties/percent/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -156,8 +151,10 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data3 < 0 || isNaN(data3)){
-const err12 = {instancePath:instancePath+"/battery/percent",schemaPath:"#/$defs/Battery/properties/percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/battery",schemaPath:"#/$defs/Battery/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -167,8 +164,10 @@ vErrors.push(err12);
 errors++;
 }
 }
-else {
-const err13 = {instancePath:instancePath+"/battery/percent",schemaPath:"#/$defs/Battery/properties/percent/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data.gridImportW !== undefined){
+let data3 = data.gridImportW;
+if(!((typeof data3 == "number") && (isFinite(data3)))){
+const err13 = {instancePath:instancePath+"/gridImportW",schemaPath:"#/properties/gridImportW/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -178,9 +177,15 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data2.charging !== undefined){
-if(typeof data2.charging !== "boolean"){
-const err14 = {instancePath:instancePath+"/battery/charging",schemaPath:"#/$defs/Battery/properties/charging/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.meters !== undefined){
+let data4 = data.meters;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+let data5 = data4[i0];
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.circuit === undefined){
+const err14 = {instancePath:instancePath+"/meters/" + i0,schemaPath:"#/$defs/Meter/required",keyword:"required",params:{missingProperty: "circuit"},message:"must have required property '"+"circuit"+"'"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -189,10 +194,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/battery",schemaPath:"#/$defs/Battery/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data5.watts === undefined){
+const err15 = {instancePath:instancePath+"/meters/" + i0,schemaPath:"#/$defs/Meter/required",keyword:"required",params:{missingProperty: "watts"},message:"must have required property '"+"watts"+"'"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -201,16 +204,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-if(data.meters !== undefined){
-let data5 = data.meters;
-if(Array.isArray(data5)){
-const len0 = data5.length;
-for(let i0=0; i0<len0; i0++){
-let data6 = data5[i0];
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.circuit === undefined){
-const err16 = {instancePath:instancePath+"/meters/" + i0,schemaPath:"#/$defs/Meter/required",keyword:"required",params:{missingProperty: "circuit"},message:"must have required property '"+"circuit"+"'"};
+for(const key2 in data5){
+if(!((key2 === "circuit") || (key2 === "watts"))){
+const err16 = {instancePath:instancePath+"/meters/" + i0,schemaPath:"#/$defs/Meter/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -219,8 +215,12 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(data6.watts === undefined){
-const err17 = {instancePath:instancePath+"/meters/" + i0,schemaPath:"#/$defs/Meter/required",keyword:"required",params:{missingProperty: "watts"},message:"must have required property '"+"watts"+"'"};
+}
+if(data5.circuit !== undefined){
+let data6 = data5.circuit;
+if(typeof data6 === "string"){
+if(func0(data6) < 1){
+const err17 = {instancePath:instancePath+"/meters/" + i0+"/circuit",schemaPath:"#/$defs/Meter/properties/circuit/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -229,9 +229,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-for(const key2 in data6){
-if(!((key2 === "circuit") || (key2 === "watts"))){
-const err18 = {instancePath:instancePath+"/meters/" + i0,schemaPath:"#/$defs/Meter/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+}
+else {
+const err18 = {instancePath:instancePath+"/meters/" + i0+"/circuit",schemaPath:"#/$defs/Meter/properties/circuit/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -241,11 +241,11 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data6.circuit !== undefined){
-let data7 = data6.circuit;
-if(typeof data7 === "string"){
-if(func0(data7) < 1){
-const err19 = {instancePath:instancePath+"/meters/" + i0+"/circuit",schemaPath:"#/$defs/Meter/properties/circuit/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data5.watts !== undefined){
+let data7 = data5.watts;
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 < 0 || isNaN(data7)){
+const err19 = {instancePath:instancePath+"/meters/" + i0+"/watts",schemaPath:"#/$defs/Meter/properties/watts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -256,7 +256,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/meters/" + i0+"/circuit",schemaPath:"#/$defs/Meter/properties/circuit/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err20 = {instancePath:instancePath+"/meters/" + i0+"/watts",schemaPath:"#/$defs/Meter/properties/watts/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -266,11 +266,9 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data6.watts !== undefined){
-let data8 = data6.watts;
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 < 0 || isNaN(data8)){
-const err21 = {instancePath:instancePath+"/meters/" + i0+"/watts",schemaPath:"#/$defs/Meter/properties/watts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err21 = {instancePath:instancePath+"/meters/" + i0,schemaPath:"#/$defs/Meter/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -280,8 +278,9 @@ vErrors.push(err21);
 errors++;
 }
 }
+}
 else {
-const err22 = {instancePath:instancePath+"/meters/" + i0+"/watts",schemaPath:"#/$defs/Meter/properties/watts/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err22 = {instancePath:instancePath+"/meters",schemaPath:"#/properties/meters/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -291,9 +290,11 @@ vErrors.push(err22);
 errors++;
 }
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/meters/" + i0,schemaPath:"#/$defs/Meter/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.solarW !== undefined){
+let data8 = data.solarW;
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 0 || isNaN(data8)){
+const err23 = {instancePath:instancePath+"/solarW",schemaPath:"#/properties/solarW/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -303,9 +304,8 @@ vErrors.push(err23);
 errors++;
 }
 }
-}
 else {
-const err24 = {instancePath:instancePath+"/meters",schemaPath:"#/properties/meters/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err24 = {instancePath:instancePath+"/solarW",schemaPath:"#/properties/solarW/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err24];
 }

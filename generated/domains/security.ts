@@ -7,6 +7,10 @@ import { validate } from './security.validate.js';
  */
 export interface Security {
   /**
+   * Alerts raised and not yet acknowledged, oldest first.
+   */
+  alerts: Alert[]
+  /**
    * Alarm mode.
    */
   armed: ("disarmed" | "home" | "away")
@@ -14,10 +18,27 @@ export interface Security {
    * Every monitored door.
    */
   doors: Door[]
+}
+/**
+ * Something the alarm noticed.
+ */
+export interface Alert {
   /**
-   * Alerts raised and not yet acknowledged, oldest first.
+   * When it happened.
    */
-  alerts: Alert[]
+  at: string
+  /**
+   * Doors involved, if any.
+   */
+  doorIds: string[]
+  /**
+   * Unique alert id.
+   */
+  id: string
+  /**
+   * What happened.
+   */
+  kind: ("intrusion" | "door-left-open" | "tamper")
 }
 /**
  * A door contact.
@@ -28,34 +49,13 @@ export interface Door {
    */
   id: string
   /**
-   * True while the door is open.
-   */
-  open: boolean
-  /**
    * When the door last opened or closed.
    */
   lastChange: string
-}
-/**
- * Something the alarm noticed.
- */
-export interface Alert {
   /**
-   * Unique alert id.
+   * True while the door is open.
    */
-  id: string
-  /**
-   * What happened.
-   */
-  kind: ("intrusion" | "door-left-open" | "tamper")
-  /**
-   * When it happened.
-   */
-  at: string
-  /**
-   * Doors involved, if any.
-   */
-  doorIds: string[]
+  open: boolean
 }
 
 /** Whether `value` is a valid `security` state (validator compiled at generate time). */

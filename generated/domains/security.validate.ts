@@ -2,11 +2,11 @@
 // @ts-nocheck: ajv standalone code, compiled at generate time; typed by the wrapper next to it
 import { ajvRuntime, type CompiledValidator } from 'chinook-ipc/runtime';
 
-const schema0 = {"type":"object","additionalProperties":false,"required":["armed","doors","alerts"],"properties":{"armed":{"description":"Alarm mode.","type":"string","enum":["disarmed","home","away"]},"doors":{"description":"Every monitored door.","type":"array","items":{"$ref":"#/$defs/Door"}},"alerts":{"description":"Alerts raised and not yet acknowledged, oldest first.","type":"array","items":{"$ref":"#/$defs/Alert"}}},"$defs":{"Door":{"description":"A door contact.","type":"object","additionalProperties":false,"required":["id","open","lastChange"],"properties":{"id":{"description":"Door id, e.g. `front`.","type":"string","minLength":1},"open":{"description":"True while the door is open.","type":"boolean"},"lastChange":{"description":"When the door last opened or closed.","type":"string","format":"date-time"}}},"Alert":{"description":"Something the alarm noticed.","type":"object","additionalProperties":false,"required":["id","kind","at","doorIds"],"properties":{"id":{"description":"Unique alert id.","type":"string","minLength":1},"kind":{"description":"What happened.","type":"string","enum":["intrusion","door-left-open","tamper"]},"at":{"description":"When it happened.","type":"string","format":"date-time"},"doorIds":{"description":"Doors involved, if any.","type":"array","items":{"type":"string"}}}}}};
-const schema1 = {"description":"A door contact.","type":"object","additionalProperties":false,"required":["id","open","lastChange"],"properties":{"id":{"description":"Door id, e.g. `front`.","type":"string","minLength":1},"open":{"description":"True while the door is open.","type":"boolean"},"lastChange":{"description":"When the door last opened or closed.","type":"string","format":"date-time"}}};
-const schema2 = {"description":"Something the alarm noticed.","type":"object","additionalProperties":false,"required":["id","kind","at","doorIds"],"properties":{"id":{"description":"Unique alert id.","type":"string","minLength":1},"kind":{"description":"What happened.","type":"string","enum":["intrusion","door-left-open","tamper"]},"at":{"description":"When it happened.","type":"string","format":"date-time"},"doorIds":{"description":"Doors involved, if any.","type":"array","items":{"type":"string"}}}};
-const func0 = ajvRuntime.ucs2length;
+const schema0 = {"$defs":{"Alert":{"additionalProperties":false,"description":"Something the alarm noticed.","properties":{"at":{"description":"When it happened.","format":"date-time","type":"string"},"doorIds":{"description":"Doors involved, if any.","items":{"type":"string"},"type":"array"},"id":{"description":"Unique alert id.","minLength":1,"type":"string"},"kind":{"description":"What happened.","enum":["intrusion","door-left-open","tamper"],"type":"string"}},"required":["id","kind","at","doorIds"],"type":"object"},"Door":{"additionalProperties":false,"description":"A door contact.","properties":{"id":{"description":"Door id, e.g. `front`.","minLength":1,"type":"string"},"lastChange":{"description":"When the door last opened or closed.","format":"date-time","type":"string"},"open":{"description":"True while the door is open.","type":"boolean"}},"required":["id","open","lastChange"],"type":"object"}},"additionalProperties":false,"properties":{"alerts":{"description":"Alerts raised and not yet acknowledged, oldest first.","items":{"$ref":"#/$defs/Alert"},"type":"array"},"armed":{"description":"Alarm mode.","enum":["disarmed","home","away"],"type":"string"},"doors":{"description":"Every monitored door.","items":{"$ref":"#/$defs/Door"},"type":"array"}},"required":["armed","doors","alerts"],"type":"object"};
+const schema1 = {"additionalProperties":false,"description":"Something the alarm noticed.","properties":{"at":{"description":"When it happened.","format":"date-time","type":"string"},"doorIds":{"description":"Doors involved, if any.","items":{"type":"string"},"type":"array"},"id":{"description":"Unique alert id.","minLength":1,"type":"string"},"kind":{"description":"What happened.","enum":["intrusion","door-left-open","tamper"],"type":"string"}},"required":["id","kind","at","doorIds"],"type":"object"};
+const schema2 = {"additionalProperties":false,"description":"A door contact.","properties":{"id":{"description":"Door id, e.g. `front`.","minLength":1,"type":"string"},"lastChange":{"description":"When the door last opened or closed.","format":"date-time","type":"string"},"open":{"description":"True while the door is open.","type":"boolean"}},"required":["id","open","lastChange"],"type":"object"};
 const formats0 = ajvRuntime.formats["date-time"];
+const func0 = ajvRuntime.ucs2length;
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -50,7 +50,7 @@ vErrors.push(err2);
 errors++;
 }
 for(const key0 in data){
-if(!(((key0 === "armed") || (key0 === "doors")) || (key0 === "alerts"))){
+if(!(((key0 === "alerts") || (key0 === "armed")) || (key0 === "doors"))){
 const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err3];
@@ -61,10 +61,15 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.armed !== undefined){
-let data0 = data.armed;
-if(typeof data0 !== "string"){
-const err4 = {instancePath:instancePath+"/armed",schemaPath:"#/properties/armed/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.alerts !== undefined){
+let data0 = data.alerts;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.id === undefined){
+const err4 = {instancePath:instancePath+"/alerts/" + i0,schemaPath:"#/$defs/Alert/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -73,8 +78,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!(((data0 === "disarmed") || (data0 === "home")) || (data0 === "away"))){
-const err5 = {instancePath:instancePath+"/armed",schemaPath:"#/properties/armed/enum",keyword:"enum",params:{allowedValues: schema0.properties.armed.enum},message:"must be equal to one of the allowed values"};
+if(data1.kind === undefined){
+const err5 = {instancePath:instancePath+"/alerts/" + i0,schemaPath:"#/$defs/Alert/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -83,16 +88,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-if(data.doors !== undefined){
-let data1 = data.doors;
-if(Array.isArray(data1)){
-const len0 = data1.length;
-for(let i0=0; i0<len0; i0++){
-let data2 = data1[i0];
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.id === undefined){
-const err6 = {instancePath:instancePath+"/doors/" + i0,schemaPath:"#/$defs/Door/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+if(data1.at === undefined){
+const err6 = {instancePath:instancePath+"/alerts/" + i0,schemaPath:"#/$defs/Alert/required",keyword:"required",params:{missingProperty: "at"},message:"must have required property '"+"at"+"'"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -101,8 +98,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(data2.open === undefined){
-const err7 = {instancePath:instancePath+"/doors/" + i0,schemaPath:"#/$defs/Door/required",keyword:"required",params:{missingProperty: "open"},message:"must have required property '"+"open"+"'"};
+if(data1.doorIds === undefined){
+const err7 = {instancePath:instancePath+"/alerts/" + i0,schemaPath:"#/$defs/Alert/required",keyword:"required",params:{missingProperty: "doorIds"},message:"must have required property '"+"doorIds"+"'"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -111,8 +108,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(data2.lastChange === undefined){
-const err8 = {instancePath:instancePath+"/doors/" + i0,schemaPath:"#/$defs/Door/required",keyword:"required",params:{missingProperty: "lastChange"},message:"must have required property '"+"lastChange"+"'"};
+for(const key1 in data1){
+if(!((((key1 === "at") || (key1 === "doorIds")) || (key1 === "id")) || (key1 === "kind"))){
+const err8 = {instancePath:instancePath+"/alerts/" + i0,schemaPath:"#/$defs/Alert/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -121,9 +119,12 @@ vErrors.push(err8);
 }
 errors++;
 }
-for(const key1 in data2){
-if(!(((key1 === "id") || (key1 === "open")) || (key1 === "lastChange"))){
-const err9 = {instancePath:instancePath+"/doors/" + i0,schemaPath:"#/$defs/Door/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+}
+if(data1.at !== undefined){
+let data2 = data1.at;
+if(typeof data2 === "string"){
+if(!(formats0.validate(data2))){
+const err9 = {instancePath:instancePath+"/alerts/" + i0+"/at",schemaPath:"#/$defs/Alert/properties/at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -133,11 +134,8 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data2.id !== undefined){
-let data3 = data2.id;
-if(typeof data3 === "string"){
-if(func0(data3) < 1){
-const err10 = {instancePath:instancePath+"/doors/" + i0+"/id",schemaPath:"#/$defs/Door/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err10 = {instancePath:instancePath+"/alerts/" + i0+"/at",schemaPath:"#/$defs/Alert/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -147,8 +145,13 @@ vErrors.push(err10);
 errors++;
 }
 }
-else {
-const err11 = {instancePath:instancePath+"/doors/" + i0+"/id",schemaPath:"#/$defs/Door/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data1.doorIds !== undefined){
+let data3 = data1.doorIds;
+if(Array.isArray(data3)){
+const len1 = data3.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data3[i1] !== "string"){
+const err11 = {instancePath:instancePath+"/alerts/" + i0+"/doorIds/" + i1,schemaPath:"#/$defs/Alert/properties/doorIds/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -158,9 +161,9 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data2.open !== undefined){
-if(typeof data2.open !== "boolean"){
-const err12 = {instancePath:instancePath+"/doors/" + i0+"/open",schemaPath:"#/$defs/Door/properties/open/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err12 = {instancePath:instancePath+"/alerts/" + i0+"/doorIds",schemaPath:"#/$defs/Alert/properties/doorIds/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -170,11 +173,11 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data2.lastChange !== undefined){
-let data5 = data2.lastChange;
+if(data1.id !== undefined){
+let data5 = data1.id;
 if(typeof data5 === "string"){
-if(!(formats0.validate(data5))){
-const err13 = {instancePath:instancePath+"/doors/" + i0+"/lastChange",schemaPath:"#/$defs/Door/properties/lastChange/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(func0(data5) < 1){
+const err13 = {instancePath:instancePath+"/alerts/" + i0+"/id",schemaPath:"#/$defs/Alert/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -185,7 +188,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/doors/" + i0+"/lastChange",schemaPath:"#/$defs/Door/properties/lastChange/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err14 = {instancePath:instancePath+"/alerts/" + i0+"/id",schemaPath:"#/$defs/Alert/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -195,9 +198,10 @@ vErrors.push(err14);
 errors++;
 }
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/doors/" + i0,schemaPath:"#/$defs/Door/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data1.kind !== undefined){
+let data6 = data1.kind;
+if(typeof data6 !== "string"){
+const err15 = {instancePath:instancePath+"/alerts/" + i0+"/kind",schemaPath:"#/$defs/Alert/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -206,10 +210,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/doors",schemaPath:"#/properties/doors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(!(((data6 === "intrusion") || (data6 === "door-left-open")) || (data6 === "tamper"))){
+const err16 = {instancePath:instancePath+"/alerts/" + i0+"/kind",schemaPath:"#/$defs/Alert/properties/kind/enum",keyword:"enum",params:{allowedValues: schema1.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -219,15 +221,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.alerts !== undefined){
-let data6 = data.alerts;
-if(Array.isArray(data6)){
-const len1 = data6.length;
-for(let i1=0; i1<len1; i1++){
-let data7 = data6[i1];
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-if(data7.id === undefined){
-const err17 = {instancePath:instancePath+"/alerts/" + i1,schemaPath:"#/$defs/Alert/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+}
+else {
+const err17 = {instancePath:instancePath+"/alerts/" + i0,schemaPath:"#/$defs/Alert/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -236,8 +232,10 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data7.kind === undefined){
-const err18 = {instancePath:instancePath+"/alerts/" + i1,schemaPath:"#/$defs/Alert/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -246,8 +244,11 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data7.at === undefined){
-const err19 = {instancePath:instancePath+"/alerts/" + i1,schemaPath:"#/$defs/Alert/required",keyword:"required",params:{missingProperty: "at"},message:"must have required property '"+"at"+"'"};
+}
+if(data.armed !== undefined){
+let data7 = data.armed;
+if(typeof data7 !== "string"){
+const err19 = {instancePath:instancePath+"/armed",schemaPath:"#/properties/armed/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -256,8 +257,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(data7.doorIds === undefined){
-const err20 = {instancePath:instancePath+"/alerts/" + i1,schemaPath:"#/$defs/Alert/required",keyword:"required",params:{missingProperty: "doorIds"},message:"must have required property '"+"doorIds"+"'"};
+if(!(((data7 === "disarmed") || (data7 === "home")) || (data7 === "away"))){
+const err20 = {instancePath:instancePath+"/armed",schemaPath:"#/properties/armed/enum",keyword:"enum",params:{allowedValues: schema0.properties.armed.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -266,9 +267,16 @@ vErrors.push(err20);
 }
 errors++;
 }
-for(const key2 in data7){
-if(!((((key2 === "id") || (key2 === "kind")) || (key2 === "at")) || (key2 === "doorIds"))){
-const err21 = {instancePath:instancePath+"/alerts/" + i1,schemaPath:"#/$defs/Alert/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+}
+if(data.doors !== undefined){
+let data8 = data.doors;
+if(Array.isArray(data8)){
+const len2 = data8.length;
+for(let i2=0; i2<len2; i2++){
+let data9 = data8[i2];
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.id === undefined){
+const err21 = {instancePath:instancePath+"/doors/" + i2,schemaPath:"#/$defs/Door/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -277,12 +285,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-if(data7.id !== undefined){
-let data8 = data7.id;
-if(typeof data8 === "string"){
-if(func0(data8) < 1){
-const err22 = {instancePath:instancePath+"/alerts/" + i1+"/id",schemaPath:"#/$defs/Alert/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data9.open === undefined){
+const err22 = {instancePath:instancePath+"/doors/" + i2,schemaPath:"#/$defs/Door/required",keyword:"required",params:{missingProperty: "open"},message:"must have required property '"+"open"+"'"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -291,9 +295,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/alerts/" + i1+"/id",schemaPath:"#/$defs/Alert/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data9.lastChange === undefined){
+const err23 = {instancePath:instancePath+"/doors/" + i2,schemaPath:"#/$defs/Door/required",keyword:"required",params:{missingProperty: "lastChange"},message:"must have required property '"+"lastChange"+"'"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -302,11 +305,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-if(data7.kind !== undefined){
-let data9 = data7.kind;
-if(typeof data9 !== "string"){
-const err24 = {instancePath:instancePath+"/alerts/" + i1+"/kind",schemaPath:"#/$defs/Alert/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key2 in data9){
+if(!(((key2 === "id") || (key2 === "lastChange")) || (key2 === "open"))){
+const err24 = {instancePath:instancePath+"/doors/" + i2,schemaPath:"#/$defs/Door/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -315,8 +316,12 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(!(((data9 === "intrusion") || (data9 === "door-left-open")) || (data9 === "tamper"))){
-const err25 = {instancePath:instancePath+"/alerts/" + i1+"/kind",schemaPath:"#/$defs/Alert/properties/kind/enum",keyword:"enum",params:{allowedValues: schema2.properties.kind.enum},message:"must be equal to one of the allowed values"};
+}
+if(data9.id !== undefined){
+let data10 = data9.id;
+if(typeof data10 === "string"){
+if(func0(data10) < 1){
+const err25 = {instancePath:instancePath+"/doors/" + i2+"/id",schemaPath:"#/$defs/Door/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -326,11 +331,8 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data7.at !== undefined){
-let data10 = data7.at;
-if(typeof data10 === "string"){
-if(!(formats0.validate(data10))){
-const err26 = {instancePath:instancePath+"/alerts/" + i1+"/at",schemaPath:"#/$defs/Alert/properties/at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err26 = {instancePath:instancePath+"/doors/" + i2+"/id",schemaPath:"#/$defs/Door/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -340,8 +342,11 @@ vErrors.push(err26);
 errors++;
 }
 }
-else {
-const err27 = {instancePath:instancePath+"/alerts/" + i1+"/at",schemaPath:"#/$defs/Alert/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data9.lastChange !== undefined){
+let data11 = data9.lastChange;
+if(typeof data11 === "string"){
+if(!(formats0.validate(data11))){
+const err27 = {instancePath:instancePath+"/doors/" + i2+"/lastChange",schemaPath:"#/$defs/Door/properties/lastChange/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -351,13 +356,8 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data7.doorIds !== undefined){
-let data11 = data7.doorIds;
-if(Array.isArray(data11)){
-const len2 = data11.length;
-for(let i2=0; i2<len2; i2++){
-if(typeof data11[i2] !== "string"){
-const err28 = {instancePath:instancePath+"/alerts/" + i1+"/doorIds/" + i2,schemaPath:"#/$defs/Alert/properties/doorIds/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err28 = {instancePath:instancePath+"/doors/" + i2+"/lastChange",schemaPath:"#/$defs/Door/properties/lastChange/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -367,9 +367,9 @@ vErrors.push(err28);
 errors++;
 }
 }
-}
-else {
-const err29 = {instancePath:instancePath+"/alerts/" + i1+"/doorIds",schemaPath:"#/$defs/Alert/properties/doorIds/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data9.open !== undefined){
+if(typeof data9.open !== "boolean"){
+const err29 = {instancePath:instancePath+"/doors/" + i2+"/open",schemaPath:"#/$defs/Door/properties/open/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -381,7 +381,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/alerts/" + i1,schemaPath:"#/$defs/Alert/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err30 = {instancePath:instancePath+"/doors/" + i2,schemaPath:"#/$defs/Door/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -393,7 +393,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err31 = {instancePath:instancePath+"/doors",schemaPath:"#/properties/doors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err31];
 }

@@ -24,19 +24,19 @@ export interface Tariff {
  * A stretch of time with one price.
  */
 export interface Slot {
+  band: Band
   /**
    * Start of the slot.
    */
   from: string
   /**
-   * End of the slot (exclusive).
-   */
-  to: string
-  /**
    * Price of one kWh during the slot.
    */
   pricePerKWh: number
-  band: Band
+  /**
+   * End of the slot (exclusive).
+   */
+  to: string
 }
 
 /** Whether `value` is a valid `tariff` state (validator compiled at generate time). */

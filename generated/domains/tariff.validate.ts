@@ -2,9 +2,9 @@
 // @ts-nocheck: ajv standalone code, compiled at generate time; typed by the wrapper next to it
 import { ajvRuntime, type CompiledValidator } from 'chinook-ipc/runtime';
 
-const schema0 = {"type":"object","additionalProperties":false,"required":["currentPricePerKWh","slots"],"properties":{"currentPricePerKWh":{"description":"Price of one kWh right now, in the tariff's currency.","type":"number","minimum":0},"slots":{"description":"Upcoming price slots, in time order.","type":"array","items":{"$ref":"#/$defs/Slot"}}},"$defs":{"Band":{"description":"How expensive a slot is compared with the day's average.","type":"string","enum":["cheap","normal","peak"]},"Slot":{"description":"A stretch of time with one price.","type":"object","additionalProperties":false,"required":["from","to","pricePerKWh","band"],"properties":{"from":{"description":"Start of the slot.","type":"string","format":"date-time"},"to":{"description":"End of the slot (exclusive).","type":"string","format":"date-time"},"pricePerKWh":{"description":"Price of one kWh during the slot.","type":"number","minimum":0},"band":{"$ref":"#/$defs/Band"}}}}};
-const schema1 = {"description":"A stretch of time with one price.","type":"object","additionalProperties":false,"required":["from","to","pricePerKWh","band"],"properties":{"from":{"description":"Start of the slot.","type":"string","format":"date-time"},"to":{"description":"End of the slot (exclusive).","type":"string","format":"date-time"},"pricePerKWh":{"description":"Price of one kWh during the slot.","type":"number","minimum":0},"band":{"$ref":"#/$defs/Band"}}};
-const schema2 = {"description":"How expensive a slot is compared with the day's average.","type":"string","enum":["cheap","normal","peak"]};
+const schema0 = {"$defs":{"Band":{"description":"How expensive a slot is compared with the day's average.","enum":["cheap","normal","peak"],"type":"string"},"Slot":{"additionalProperties":false,"description":"A stretch of time with one price.","properties":{"band":{"$ref":"#/$defs/Band"},"from":{"description":"Start of the slot.","format":"date-time","type":"string"},"pricePerKWh":{"description":"Price of one kWh during the slot.","minimum":0,"type":"number"},"to":{"description":"End of the slot (exclusive).","format":"date-time","type":"string"}},"required":["from","to","pricePerKWh","band"],"type":"object"}},"additionalProperties":false,"properties":{"currentPricePerKWh":{"description":"Price of one kWh right now, in the tariff's currency.","minimum":0,"type":"number"},"slots":{"description":"Upcoming price slots, in time order.","items":{"$ref":"#/$defs/Slot"},"type":"array"}},"required":["currentPricePerKWh","slots"],"type":"object"};
+const schema1 = {"additionalProperties":false,"description":"A stretch of time with one price.","properties":{"band":{"$ref":"#/$defs/Band"},"from":{"description":"Start of the slot.","format":"date-time","type":"string"},"pricePerKWh":{"description":"Price of one kWh during the slot.","minimum":0,"type":"number"},"to":{"description":"End of the slot (exclusive).","format":"date-time","type":"string"}},"required":["from","to","pricePerKWh","band"],"type":"object"};
+const schema2 = {"description":"How expensive a slot is compared with the day's average.","enum":["cheap","normal","peak"],"type":"string"};
 const formats0 = ajvRuntime.formats["date-time"];
 
 function validate1(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -59,7 +59,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((key0 === "from") || (key0 === "to")) || (key0 === "pricePerKWh")) || (key0 === "band"))){
+if(!((((key0 === "band") || (key0 === "from")) || (key0 === "pricePerKWh")) || (key0 === "to"))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -70,11 +70,10 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.from !== undefined){
-let data0 = data.from;
-if(typeof data0 === "string"){
-if(!(formats0.validate(data0))){
-const err5 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data.band !== undefined){
+let data0 = data.band;
+if(typeof data0 !== "string"){
+const err5 = {instancePath:instancePath+"/band",schemaPath:"#/$defs/Band/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -83,9 +82,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-else {
-const err6 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!(((data0 === "cheap") || (data0 === "normal")) || (data0 === "peak"))){
+const err6 = {instancePath:instancePath+"/band",schemaPath:"#/$defs/Band/enum",keyword:"enum",params:{allowedValues: schema2.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -95,11 +93,11 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.to !== undefined){
-let data1 = data.to;
+if(data.from !== undefined){
+let data1 = data.from;
 if(typeof data1 === "string"){
 if(!(formats0.validate(data1))){
-const err7 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+const err7 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -110,7 +108,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err8 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -145,10 +143,11 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.band !== undefined){
-let data3 = data.band;
-if(typeof data3 !== "string"){
-const err11 = {instancePath:instancePath+"/band",schemaPath:"#/$defs/Band/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.to !== undefined){
+let data3 = data.to;
+if(typeof data3 === "string"){
+if(!(formats0.validate(data3))){
+const err11 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -157,8 +156,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(!(((data3 === "cheap") || (data3 === "normal")) || (data3 === "peak"))){
-const err12 = {instancePath:instancePath+"/band",schemaPath:"#/$defs/Band/enum",keyword:"enum",params:{allowedValues: schema2.enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err12 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }

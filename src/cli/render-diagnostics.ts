@@ -19,6 +19,13 @@ const ansi = {
   reset: '\u001b[0m',
 } as const;
 
+/** A file of OUT that is not what `chinook generate` would write (`generate --check`). */
+export interface StaleFile {
+  /** Relative to the current directory, `/`-separated. */
+  readonly file: string;
+  readonly reason: 'differs' | 'missing' | 'extra';
+}
+
 export function renderDiagnostics(
   diagnostics: readonly RenderableDiagnostic[],
   format: DiagnosticFormat,
@@ -45,8 +52,25 @@ export function toJsonResult(diagnostics: readonly RenderableDiagnostic[]): { ok
   return { ok: errors.length === 0, errors, warnings };
 }
 
-function renderJson(diagnostics: readonly RenderableDiagnostic[]): string {
-  return JSON.stringify(toJsonResult(diagnostics), null, 2) + '\n';
+/** `{ ok, errors, warnings }` (and `stale` for --check: then `ok` is false when any file is stale). */
+function renderJson(diagnostics: readonly RenderableDiagnostic[], stale?: readonly StaleFile[]): string {
+  const { ok, errors, warnings } = toJsonResult(diagnostics);
+  if (stale === undefined) return JSON.stringify({ ok, errors, warnings }, null, 2) + '\n';
+  return JSON.stringify({ ok: ok && stale.length === 0, stale, errors, warnings }, null, 2) + '\n';
+}
+
+/**
+ * The result of `generate --check` in a machine format (CLI.md): JSON gains `stale` (and
+ * `ok` is false when any file is stale), GitHub one `::error file=…::` line per stale file.
+ * Text is the CLI's own (a list on stderr).
+ */
+export function renderCheckResult(stale: readonly StaleFile[], diagnostics: readonly RenderableDiagnostic[], format: 'json' | 'github'): string {
+  if (format === 'json') return renderJson(diagnostics, stale);
+  const lines = stale.map(({ file, reason }) => {
+    const what = reason === 'extra' ? 'carries the generated header but generate would remove it' : reason === 'missing' ? 'is missing' : 'differs from what generate writes';
+    return `::error file=${escapeProperty(file)}::${escapeData(`stale generated file (${reason}): ${file} ${what}; run \`chinook generate\``)}\n`;
+  });
+  return [...diagnostics].sort(compareDiagnostics).map(renderGithub).join('') + lines.join('');
 }
 
 // GitHub workflow commands: data escapes %, CR, LF; properties also `:` and `,`.

@@ -11,7 +11,7 @@ import type { GenerateContext } from './context.js';
 import type { GeneratedFile } from './emitter.js';
 import { docComment, indentTypeScript, quote } from './format.js';
 import { tsHeader } from './header.js';
-import { mapSchema } from './schema-walk.js';
+import { mapSchema } from '../manifest/schema-walk.js';
 
 /** CommonJS packages whose `module.exports` is the thing itself (with a `.default` alias). */
 function unwrap<T>(module: T | { default: T }): T {

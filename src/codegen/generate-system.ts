@@ -7,12 +7,10 @@ import { createStateSchemaCompiler, type StateSchemaCompiler } from '../manifest
 import { createSchemaInvalidDiagnostic, type Diagnostic } from '../manifest/diagnostics.js';
 import { buildSystem, type BuildResult, type ManifestFile } from '../model/build-system.js';
 import type { SystemModel } from '../model/types.js';
-import { checkSchemaSupport } from './check-schema-support.js';
 import { createGenerateContext, normalizeGenerateOptions, type GenerateOptions, type GenerateSettings } from './context.js';
 import { SchemaCompileError } from './emit-domains.js';
 import { emitHandlerScaffolds, type Scaffold } from './emit-handlers.js';
 import type { GeneratedFile } from './emitter.js';
-import { computeInputsHash, generateOutputs } from './generate.js';
 
 export interface GenerateSystemResult {
   /** False when any diagnostic is an error: then `files` and `scaffolds` are empty and nothing may be written. */
@@ -29,24 +27,23 @@ export interface GenerateSystemResult {
 
 /**
  * The part after loading, shared with the CLI. `compiler` must be the one `buildSystem`
- * used, so that no state schema is compiled twice; `inputsHash` is recorded in `index.ts`.
+ * used, so that no state schema is compiled twice.
  */
 export async function generateFromBuild(
   build: BuildResult,
-  sources: ReadonlyMap<string, string>,
   settings: GenerateSettings,
   compiler: StateSchemaCompiler,
-  inputsHash: string,
 ): Promise<GenerateSystemResult> {
   const failed = (diagnostics: readonly Diagnostic[]): GenerateSystemResult => ({ ok: false, model: build.model, diagnostics, files: [], scaffolds: [] });
   const model = build.model;
   if (model === undefined) return failed(build.diagnostics);
-  const unsupported = checkSchemaSupport(model, sources);
-  if (unsupported.length > 0) return failed([...build.diagnostics, ...unsupported]);
   const ctx = createGenerateContext(model, settings, compiler);
   let files: GeneratedFile[];
   try {
-    files = await generateOutputs(model, ctx, inputsHash);
+    // Loaded here, not at start: the emitters bring ts-morph and json-schema-to-typescript,
+    // which a CLI run that only validates (or finds an error) never needs.
+    const { generateOutputs } = await import('./generate.js');
+    files = await generateOutputs(model, ctx);
   } catch (error) {
     if (!(error instanceof SchemaCompileError)) throw error;
     return failed([...build.diagnostics, createSchemaInvalidDiagnostic(error.domain.location, error.domain.name, error.reason)]);
@@ -63,6 +60,5 @@ export async function generateSystem(manifests: readonly ManifestFile[], options
   const settings = normalizeGenerateOptions(options);
   const compiler = createStateSchemaCompiler();
   const build = buildSystem(manifests, { system: settings.system, folder: settings.manifestDir, compiler });
-  const sources = new Map(manifests.map((m) => [m.path, m.text]));
-  return generateFromBuild(build, sources, settings, compiler, computeInputsHash(settings, manifests));
+  return generateFromBuild(build, settings, compiler);
 }

@@ -37,7 +37,3 @@ export function planOutputs(expected: readonly GeneratedFile[], existing: Readon
     .sort();
   return { missing, stale, extra, unchanged };
 }
-
-export function isUpToDate(plan: OutputPlan): boolean {
-  return plan.missing.length === 0 && plan.stale.length === 0 && plan.extra.length === 0;
-}

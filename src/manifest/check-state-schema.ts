@@ -6,6 +6,7 @@
  */
 import type { Ajv2020, ErrorObject } from 'ajv/dist/2020.js';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { checkSchemaSupport } from './check-schema-support.js';
 import { createStateSchemaCompiler, strictMessagesOf, StrictSchemaError, type StateSchemaCompiler } from './compile-state-schema.js';
 import { createSchemaInvalidDiagnostic, type Diagnostic, type Span } from './diagnostics.js';
 import type { Manifest } from './check-manifest.js';
@@ -59,6 +60,12 @@ export function checkStateSchema(manifest: Manifest, ajv: Ajv2020, compiler: Sta
   if (!ajv.validateSchema(state)) {
     diagnostics.push(...metaSchemaDiagnostics(doc, stateNode, ajv.errors ?? [], fallback, invalid));
   }
+  // What ajv accepts but generate cannot type: found here so that validate reports it too
+  // (once: a line already reported, e.g. a `$ref` outside the domain, is not repeated).
+  const unsupported = checkSchemaSupport(doc, stateNode, state, invalid).filter((u) => !diagnostics.some((d) => d.line === u.line));
+  diagnostics.push(...unsupported);
+  // ajv's strict findings inside an unsupported construct (a tuple's minItems…) would only repeat it.
+  if (unsupported.length > 0) return dedupeByPosition(diagnostics);
   // Compile even when something is already wrong: its strict-mode findings (unknown
   // keywords, `required` without `properties`…) belong in the same report, not the next run.
   try {

@@ -3,7 +3,7 @@
  * document API (not `yaml.parse`) so that diagnostics can point at the offending key or
  * value, including inside multi-document files.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Alias, type Document, type Node } from 'yaml';
 import { createYamlSyntaxDiagnostic, type Diagnostic, type Span } from './diagnostics.js';
 
 /** One YAML document of one file, with what is needed to turn node offsets into positions. */
@@ -54,6 +54,15 @@ export function parseYamlFile(file: string, text: string): ParsedYamlFile {
   parsed.forEach((document, index) => {
     // A document holding nothing (a comment-only file, a trailing `---`) is not a manifest.
     if (document.contents === null || (isScalar(document.contents) && document.contents.value === null)) return;
+    // A self-referencing alias makes an infinite (cyclic) value: every later walk would hang.
+    const loop = findAliasLoop(document);
+    if (loop !== undefined) {
+      const range = loop.range ?? [0, 0, 0];
+      diagnostics.push(
+        createYamlSyntaxDiagnostic(spanOfOffsets(file, lineCounter, range[0], range[1]), `alias \`*${loop.source}\` refers to a node that contains it: the value would be infinite`),
+      );
+      return;
+    }
     try {
       const value: unknown = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
       documents.push({ file, index, document: document as Document.Parsed, lineCounter, value, source: text });
@@ -83,6 +92,22 @@ export function findCommentedRef(text: string, line: number): { readonly line: n
 
 export function describeCommentedRef(found: { readonly line: number; readonly ref: string }): string {
   return `line ${found.line}: \`$ref: ${found.ref}\` is not quoted, and YAML reads \`#\` as the start of a comment; quote it: \`$ref: '${found.ref}'\``;
+}
+
+/** The first alias that points at one of its own ancestors (YAML allows it; JSON cannot hold it). */
+function findAliasLoop(document: Document): Alias | undefined {
+  let found: Alias | undefined;
+  visit(document, {
+    Alias(_, node, path) {
+      const target = node.resolve(document);
+      if (target !== undefined && (path as readonly unknown[]).includes(target)) {
+        found = node;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 function describeError(error: unknown): string {

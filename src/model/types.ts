@@ -27,7 +27,7 @@ export interface DomainModel {
   readonly description?: string;
   /** Sorted by domain name. */
   readonly dependsOn: readonly DependencyModel[];
-  /** The JSON Schema (draft 2020-12) of the state; its root is an object schema. */
+  /** The JSON Schema (draft 2020-12) of the state; its root is an object schema; every object's keys sorted. */
   readonly state: JsonSchema;
   /** The manifest's file, relative to the current directory, `/`-separated. */
   readonly file: string;

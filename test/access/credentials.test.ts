@@ -9,12 +9,11 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ensureBuilt, ROOT } from '../manifest/run-cli.js';
+import { BIN, ROOT } from '../manifest/run-cli.js';
 import { describeIfBinary, startMosquitto, type ExternalBroker } from '../support/brokers.js';
 import { connectAs, PREFIX, SECRETS, writeAccessFiles, type AccessTarget } from './access-targets.js';
 import { startInspect } from '../e2e/inspect-child.js';
 
-beforeAll(ensureBuilt, 120_000);
 const temp = mkdtempSync(path.join(tmpdir(), 'chinook-credentials-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 

@@ -10,10 +10,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBus } from '../../src/bus/create-bus.js';
 import { main } from '../../src/cli/main.js';
 import { describeIfBinary, startMosquitto, startRedis, type ExternalBroker } from '../support/brokers.js';
-import { ensureBuilt, ROOT } from '../manifest/run-cli.js';
+import { ROOT } from '../manifest/run-cli.js';
 import { startRun, waitForConvergence, type RunningSystem } from '../e2e/run-system.js';
 
-beforeAll(ensureBuilt, 120_000);
 
 const temp = mkdtempSync(path.join(tmpdir(), 'chinook-enforced-'));
 const access = path.join(temp, 'access');

@@ -14,9 +14,8 @@ import { createBus, type CreateBusOptions } from '../../src/bus/create-bus.js';
 import { encodeStatus } from '../../src/runtime/envelope.js';
 import { describeIfBinary, hasBinary, startMosquitto, startRedis, type ExternalBroker } from '../support/brokers.js';
 import { PREFIX, SECRETS, writeAccessFiles } from './access-targets.js';
-import { BIN, ensureBuilt, ROOT } from '../manifest/run-cli.js';
+import { BIN, ROOT } from '../manifest/run-cli.js';
 
-beforeAll(ensureBuilt, 120_000);
 
 const dir = mkdtempSync(path.join(tmpdir(), 'chinook-tls-'));
 const file = (name: string): string => path.join(dir, name);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isBrokerInstalled } from '../../bench/lib/brokers.js';
+import { isCi } from '../../bench/lib/ci.js';
 import type { BenchResults } from '../../bench/lib/report.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -41,7 +42,15 @@ describe('npm run bench -- --quick', () => {
     expect(results.machine.quick).toBe(true);
     expect(results.machine.nproc).toBeGreaterThan(0);
 
-    const brokers = (['mosquitto', 'aedes', 'redis', 'nats'] as const).filter((kind) => isBrokerInstalled(kind));
+    const all = ['mosquitto', 'aedes', 'redis', 'nats'] as const;
+    const brokers = all.filter((kind) => isBrokerInstalled(kind));
+    const missing = all.filter((kind) => !brokers.includes(kind));
+    if (missing.length > 0) {
+      // Never silently fewer brokers: a failure under CI, a loud warning elsewhere.
+      if (isCi()) expect.fail(`broker binaries missing under CI: ${missing.join(', ')} (.ci/run installs them)`);
+      console.warn(`\n*** bench --quick ran WITHOUT ${missing.join(', ')}: not installed (under CI, CI=true or CI=1, this is a failure) ***\n`);
+      expect(run.stderr).toMatch(/bench: SKIPPED/);
+    }
     const scenarios = new Set(results.rows.map((row) => row.scenario));
     for (const kind of brokers) {
       for (const scenario of ['update', 'late-join', 'fan-out', 'crash']) {

@@ -5,15 +5,14 @@
  * fired for a dead client).
  */
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createBus } from '../../src/bus/create-bus.js';
 import type { Bus, BusMessage } from '../../src/bus/bus.js';
 import { encodeEnvelope } from '../../src/runtime/envelope.js';
 import { describeIfBinary, startMosquitto, startRedis, type ExternalBroker } from '../support/brokers.js';
-import { BIN, ensureBuilt, ROOT, runCli, type CliRun } from '../manifest/run-cli.js';
+import { BIN, ROOT, runCli, type CliRun } from '../manifest/run-cli.js';
 import { redisCli } from '../e2e/watch.js';
 
-beforeAll(ensureBuilt, 120_000);
 
 const brokers: ExternalBroker[] = [];
 afterAll(async () => {

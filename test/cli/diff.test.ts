@@ -6,11 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { describeIfBinary } from '../support/brokers.js';
-import { ensureBuilt, ROOT, runCli } from '../manifest/run-cli.js';
+import { ROOT, runCli } from '../manifest/run-cli.js';
 
-beforeAll(ensureBuilt);
 
 const work = mkdtempSync(join(tmpdir(), 'chinook-diff-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

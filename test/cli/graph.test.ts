@@ -1,7 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, ROOT, runCli } from '../manifest/run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli } from '../manifest/run-cli.js';
 
-beforeAll(ensureBuilt);
 
 describe('chinook graph (the built CLI, as a child process)', () => {
   it('draws the reference system in Mermaid: optional edges dashed, two-domain service merged', () => {

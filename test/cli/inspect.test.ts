@@ -6,15 +6,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/bus/embedded-broker.js';
 import { graphFromManifests } from '../../src/cli/inspect/system-graph.js';
 import { loadSystemFromDir } from '../../src/cli/load-system.js';
 import { findFreePort } from '../support/brokers.js';
 import { startInspect, type InspectChild } from '../e2e/inspect-child.js';
-import { ensureBuilt, MANIFEST_FIXTURES, ROOT, runCli } from '../manifest/run-cli.js';
+import { MANIFEST_FIXTURES, ROOT, runCli } from '../manifest/run-cli.js';
 
-beforeAll(ensureBuilt, 120_000);
 
 const USAGE = 'usage: chinook inspect [--broker URL] [--port N] [--host H] [options]';
 const NO_STACK = /^\s+at .+:\d+:\d+\)?$/m;

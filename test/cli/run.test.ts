@@ -2,13 +2,14 @@
  * `chinook run`'s exit codes and messages (the built CLI, as a child process, in the
  * reference project): what a user or a script sees when something is wrong.
  */
-import { spawn } from 'node:child_process';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../support/brokers.js';
 import { describeWatchCommand, showUrl } from '../../src/cli/run/run-console.js';
-import { BIN, ensureBuilt, ROOT, runCli } from '../manifest/run-cli.js';
+import { BIN, ROOT, runCli } from '../manifest/run-cli.js';
 
-beforeAll(ensureBuilt, 120_000);
 
 interface Ended {
   readonly code: number | null;
@@ -18,12 +19,15 @@ interface Ended {
 }
 
 /** Runs `chinook run …` to its end; a process still running after `timeoutMs` is killed and reported as such. */
-function runToEnd(args: readonly string[], timeoutMs = 30_000): Promise<Ended> {
+function runToEnd(args: readonly string[], timeoutMs = 120_000, cwd = ROOT, onStdout?: (all: string, child: ChildProcess) => void): Promise<Ended> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'run', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [BIN, 'run', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      onStdout?.(stdout, child);
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('exit', (code, signal) => {
@@ -48,7 +52,7 @@ describe('chinook run: a required dependency that never comes', () => {
     expect(run.stdout).toMatch(/lighting-service exited with code 1\n.*every service has ended\n$/);
     expect(run.stdout).not.toContain('unexpected error');
     expect(run.stdout + run.stderr).not.toMatch(NO_STACK);
-  }, 40_000);
+  }, 150_000);
 
   it('in-process: the same, as the CLI\'s own one-line error on stderr', async () => {
     const run = await runToEnd(['lighting-service', '--timeout', '1500', '--in-process']);
@@ -56,7 +60,67 @@ describe('chinook run: a required dependency that never comes', () => {
     expect(run.stderr).toContain('chinook run: lighting-service: required dependencies not available after 1500 ms: "presence" (owned by presence-service, missing)\n');
     expect(run.stderr).not.toContain('unexpected error');
     expect(run.stderr).not.toMatch(NO_STACK);
-  }, 40_000);
+  }, 150_000);
+});
+
+describe('chinook run: exit status after a failure, even when stopped with Ctrl-C later', () => {
+  it('lighting-service gives up on its dependency while energy-service runs on; SIGINT then ends the run with exit 1', async () => {
+    let interrupted = false;
+    const run = await runToEnd(['lighting-service', 'energy-service', '--timeout', '1500', '--no-console'], 120_000, ROOT, (out, child) => {
+      if (!interrupted && /lighting-service exited with code 1/.test(out)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(interrupted).toBe(true);
+    expect(run.stdout).toMatch(/stopping every service…/);
+    expect(run.signal).toBeNull();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('chinook run: 1 of 2 services failed: lighting-service exited with code 1');
+    expect(run.stdout + run.stderr).not.toMatch(NO_STACK);
+  }, 150_000);
+});
+
+// A copy of the reference project inside the repository (so `chinook-ipc/runtime` resolves).
+const TMP = join(ROOT, '.tmp');
+mkdirSync(TMP, { recursive: true });
+const work = mkdtempSync(join(TMP, 'run-check-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+let copies = 0;
+function copyProject(): string {
+  const dir = join(work, `p${copies++}`);
+  for (const part of ['schemas', 'generated', 'handlers', 'chinook.config.yaml']) cpSync(join(ROOT, part), join(dir, part), { recursive: true });
+  return dir;
+}
+const loopManifest = (name: string, next: string): string => `domain: ${name}\nowner: ${name}-service\nversion: 1\ndependsOn: [${next}]\nstate: { type: object }\n`;
+
+describe('chinook run: refuses stale or invalid generated code unless --no-check', () => {
+  it('a three-service loop added to the manifests: exit 1 with the diagnostic and "run `chinook generate`"; nothing starts', async () => {
+    const dir = copyProject();
+    writeFileSync(join(dir, 'schemas', 'loop.domain.yaml'), [loopManifest('loopa', 'loopb'), loopManifest('loopb', 'loopc'), loopManifest('loopc', 'loopa')].join('---\n'));
+    const run = await runToEnd(['--no-console'], HANG_MS, dir);
+    expect({ code: run.code, signal: run.signal }, STILL_RUNNING).toEqual({ code: 1, signal: null });
+    expect(run.stderr).toMatch(/schemas\/loop\.domain\.yaml:\d+:\d+: error\[dependency-cycle\]/);
+    expect(run.stderr).toContain('run `chinook generate`');
+    expect(run.stdout).not.toContain('started');
+    expect(run.stderr).not.toMatch(NO_STACK);
+  }, 150_000);
+
+  it('a manifest edited since generate: exit 1 naming the stale files; --no-check runs the old code anyway', async () => {
+    const dir = copyProject();
+    const manifest = join(dir, 'schemas', 'presence.domain.yaml');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/^description: .*$/m, 'description: Who is where, edited'));
+    const stale = await runToEnd(['presence-service', '--in-process'], HANG_MS, dir);
+    expect({ code: stale.code, signal: stale.signal }, STILL_RUNNING).toEqual({ code: 1, signal: null });
+    expect(stale.stderr).toContain('chinook run: the generated code in generated/ is not what the manifests generate now:\n');
+    expect(stale.stderr).toContain('run `chinook generate`');
+    expect(stale.stderr).toContain('differs: generated/domains/presence.ts');
+    appendFileSync(join(dir, 'generated', 'notes.md'), 'mine, no header: not ours, not stale\n');
+    // Past the check, the old code loads: an unknown service is then the usage error it always was.
+    const unchecked = runCli(['run', 'toaster-service', '--no-check'], dir);
+    expect(unchecked.status).toBe(2);
+    expect(unchecked.stderr).toContain('unknown service `toaster-service`');
+  }, 150_000);
 });
 
 describe('chinook run: an unreachable broker', () => {
@@ -70,7 +134,7 @@ describe('chinook run: an unreachable broker', () => {
     expect(run.stderr).not.toContain('unexpected error');
     expect(run.stderr).not.toMatch(NO_STACK);
     expect({ code: run.code, signal: run.signal }, STILL_RUNNING).toEqual({ code: 1, signal: null });
-  }, 40_000);
+  }, 150_000);
 
   it('the whole system on an unreachable mqtt:// broker: exit 1 with a clear message, no stack', async () => {
     const port = await findFreePort();
@@ -79,7 +143,7 @@ describe('chinook run: an unreachable broker', () => {
     expect(run.stderr).not.toContain('unexpected error');
     expect(run.stderr).not.toMatch(NO_STACK);
     expect({ code: run.code, signal: run.signal }, STILL_RUNNING).toEqual({ code: 1, signal: null });
-  }, 40_000);
+  }, 150_000);
 });
 
 describe('chinook run: usage', () => {

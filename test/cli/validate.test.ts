@@ -1,7 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, ROOT, runCli } from '../manifest/run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli } from '../manifest/run-cli.js';
 
-beforeAll(ensureBuilt);
 
 describe('chinook validate (the built CLI, as a child process)', () => {
   it('passes the reference system with exit 0, using chinook.config.yaml for the folder', () => {

@@ -83,11 +83,11 @@ describe('validate then generate', () => {
     const domains = model!.domains.length;
     expect(domains).toBeGreaterThan(1);
     expect(compile).toHaveBeenCalledTimes(domains);
-    const shared = await generateOutputs(model!, createGenerateContext(model!, caseOptions(name), compiler), 'x');
+    const shared = await generateOutputs(model!, createGenerateContext(model!, caseOptions(name), compiler));
     expect(compile).toHaveBeenCalledTimes(domains);
 
     // And the output is the same as with a compiler of its own (which compiles again).
-    const fresh = await generateOutputs(model!, createGenerateContext(model!, caseOptions(name)), 'x');
+    const fresh = await generateOutputs(model!, createGenerateContext(model!, caseOptions(name)));
     expect(compile).toHaveBeenCalledTimes(2 * domains);
     expect(shared).toEqual(fresh);
   });

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { createGenerateContext, type GenerateOptions } from '../../src/codegen/context.js';
 import type { GeneratedFile } from '../../src/codegen/emitter.js';
-import { computeInputsHash, generateOutputs } from '../../src/codegen/generate.js';
+import { generateOutputs } from '../../src/codegen/generate.js';
 import { buildSystem, type ManifestFile } from '../../src/model/build-system.js';
 import type { SystemModel } from '../../src/model/types.js';
 
@@ -48,7 +48,7 @@ export function buildCase(files: readonly ManifestFile[], caseName: string): Sys
 export async function generateFromFiles(files: readonly ManifestFile[], caseName: string, options: GenerateOptions = caseOptions(caseName)): Promise<GeneratedFile[]> {
   const model = buildCase(files, caseName);
   const ctx = createGenerateContext(model, options);
-  return generateOutputs(model, ctx, computeInputsHash(ctx, files));
+  return generateOutputs(model, ctx);
 }
 
 export async function generateCase(caseName: string): Promise<GeneratedFile[]> {

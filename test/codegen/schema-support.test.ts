@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkSchemaSupport } from '../../src/codegen/check-schema-support.js';
 import { buildSystem } from '../../src/model/build-system.js';
 
+/** The model build (what `validate` runs) reports what generate cannot type. */
 function check(stateYaml: string): { line?: number; column?: number; message: string; code: string }[] {
   const text = `domain: shapes\nowner: shape-service\nversion: 1\nstate:\n${stateYaml}`;
   const { model, diagnostics } = buildSystem([{ path: 'm/shapes.yaml', text }], { system: 's', folder: 'm' });
-  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  return checkSchemaSupport(model!, new Map([['m/shapes.yaml', text]]));
+  expect(model === undefined).toBe(diagnostics.length > 0);
+  return [...diagnostics];
 }
 
 describe('schema features generate cannot type', () => {

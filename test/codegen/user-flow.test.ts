@@ -10,7 +10,7 @@
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from './golden.js';
 
@@ -25,8 +25,8 @@ function run(cmd: string, args: string[], options: SpawnSyncOptions): { status: 
 
 let tarball = '';
 beforeAll(() => {
-  const build = run(TSC, ['-p', 'tsconfig.build.json'], { cwd: REPO });
-  expect(existsSync(join(REPO, 'dist', 'cli', 'commands', 'init.js')), build.out).toBe(true);
+  // dist/ is built by the global setup (test/support/global-setup.ts).
+  expect(existsSync(join(REPO, 'dist', 'cli', 'commands', 'init.js'))).toBe(true);
   const packDir = join(work, 'pack');
   mkdirSync(packDir);
   const pack = run('npm', ['pack', '--ignore-scripts', '--pack-destination', packDir], { cwd: REPO });
@@ -76,6 +76,23 @@ async function runUntilOnlineThenInterrupt(app: string): Promise<{ code: number 
   return { ...end, out };
 }
 
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+/** Stack traces map to files the package ships, or to sources inlined in the maps. */
+function expectSourceMapsComplete(packageDir: string): void {
+  const maps = listFiles(join(packageDir, 'dist')).filter((f) => f.endsWith('.js.map'));
+  expect(maps.length).toBeGreaterThan(10);
+  for (const path of maps) {
+    const map = JSON.parse(readFileSync(path, 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[]; sourceRoot?: string };
+    map.sources.forEach((source, i) => {
+      const shipped = existsSync(resolve(dirname(path), map.sourceRoot ?? '', source));
+      expect(shipped || typeof map.sourcesContent?.[i] === 'string', `${path} names ${source}, neither shipped nor inlined`).toBe(true);
+    });
+  }
+}
+
 async function walkTheUserPath(mode: 'esm' | 'commonjs'): Promise<void> {
   const app = join(work, mode);
   mkdirSync(app);
@@ -83,6 +100,7 @@ async function walkTheUserPath(mode: 'esm' | 'commonjs'): Promise<void> {
   if (mode === 'esm') expect(run('npm', ['pkg', 'set', 'type=module'], { cwd: app }).status).toBe(0);
   const install = run('npm', ['install', '--no-audit', '--no-fund', tarball], { cwd: app });
   expect(install.status, install.out).toBe(0);
+  expectSourceMapsComplete(join(app, 'node_modules', 'chinook-ipc'));
 
   const init = run('npx', ['--no-install', 'chinook', 'init'], { cwd: app });
   expect(init.status, init.out).toBe(0);

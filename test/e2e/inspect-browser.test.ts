@@ -6,14 +6,12 @@
  * page as the docs show it.
  */
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { describeIfBinary } from '../support/brokers.js';
 import { CHROMIUM_BINARY, launchChromium } from '../support/chromium.js';
-import { ensureBuilt } from '../manifest/run-cli.js';
 import { startInspect, type InspectChild } from './inspect-child.js';
 import { DOMAINS, SERVICES, startRun, waitForConvergence, type RunningSystem } from './run-system.js';
 
-beforeAll(ensureBuilt, 120_000);
 
 let running: RunningSystem | undefined;
 let inspector: InspectChild | undefined;

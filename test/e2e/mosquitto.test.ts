@@ -3,13 +3,11 @@
  * passing its URL — MQTT 3.1.1 and MQTT 5 — watched by `mosquitto_sub`, a client nobody
  * here wrote, whose output must read exactly as PROTOCOL.md says.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, expect, it } from 'vitest';
 import { describeIfBinary, hasBinary, startMosquitto, type ExternalBroker } from '../support/brokers.js';
-import { ensureBuilt } from '../manifest/run-cli.js';
 import { DOMAINS, REFERENCE, SERVICES, startRun, waitForConvergence, type RunningSystem } from './run-system.js';
 import { expectProtocolMessages, watchWithMosquittoSub } from './watch.js';
 
-beforeAll(ensureBuilt, 120_000);
 
 let running: RunningSystem | undefined;
 afterEach(() => {
@@ -62,6 +60,6 @@ for (const mqtt5 of [false, true]) {
         expect(stopped.statuses.get(service)![0]!['epoch'], `${service}: offline carries the epoch it was online with`).toBe(statuses.get(service)![0]!['epoch']);
       }
       expect([...stopped.envelopes.keys()].sort()).toEqual(DOMAINS);
-    }, 90_000);
+    }, 240_000);
   });
 }

@@ -5,14 +5,11 @@
  * every service reconnects to a surviving node, no state is lost, a late joiner started then
  * gets the whole state; the node restarted catches up.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, expect, it } from 'vitest';
 import type { Bus, BusMessage } from '../../src/bus/bus.js';
 import { createNatsBus } from '../../src/bus/nats.js';
 import { describeIfBinary, startNatsCluster, type NatsCluster } from '../support/brokers.js';
-import { ensureBuilt } from '../manifest/run-cli.js';
 import { DOMAINS, REFERENCE, SERVICES, startRun, waitForConvergence, type RunningSystem } from './run-system.js';
-
-beforeAll(ensureBuilt, 120_000);
 
 let running: RunningSystem | undefined;
 let cluster: NatsCluster | undefined;

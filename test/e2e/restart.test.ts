@@ -3,12 +3,9 @@
  * (after a backoff), comes back online, and its dependents recover, with nothing restarted by
  * hand. Without the flag, nothing restarts it (main-command.test.ts).
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../manifest/run-cli.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { restartDelay } from '../../src/cli/run/supervise.js';
 import { DOMAINS, SERVICES, startRun, waitForConvergence, type RunningSystem } from './run-system.js';
-
-beforeAll(ensureBuilt, 120_000);
 
 let running: RunningSystem | undefined;
 afterEach(() => {

@@ -15,16 +15,15 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, expect, it } from 'vitest';
 import { createBus } from '../../src/bus/create-bus.js';
 import type { BusOptions } from '../../src/bus/bus.js';
 import type { RuntimeLogEvent, ServiceHandler, ServiceInstance, ServiceTypes } from '../../src/runtime/contract.js';
 import { services as generatedServices } from '../../generated/index.js';
 import { describeIfBinary, startMosquitto, startRedis, type ExternalBroker } from '../support/brokers.js';
-import { ensureBuilt, ROOT, runCli } from '../manifest/run-cli.js';
+import { ROOT, runCli } from '../manifest/run-cli.js';
 import { startRun, type RunningSystem } from './run-system.js';
 
-beforeAll(ensureBuilt, 120_000);
 
 const work = mkdtempSync(join(tmpdir(), 'chinook-rolling-'));
 const brokers: ExternalBroker[] = [];

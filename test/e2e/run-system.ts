@@ -122,7 +122,7 @@ export function startRun(args: readonly string[], cwd: string = ROOT): RunningSy
     kill() {
       if (!exited) child.kill('SIGKILL');
     },
-    waitUntil(what, check, timeoutMs = 40_000) {
+    waitUntil(what, check, timeoutMs = 120_000) {
       return new Promise<void>((resolve, reject) => {
         const settle = (): void => {
           if (check()) {
@@ -150,7 +150,7 @@ export function startRun(args: readonly string[], cwd: string = ROOT): RunningSy
 }
 
 /** Every reference service online and every domain available, as the output shows it. */
-export function waitForConvergence(system: RunningSystem, timeoutMs = 45_000): Promise<void> {
+export function waitForConvergence(system: RunningSystem, timeoutMs = 120_000): Promise<void> {
   return system.waitUntil(
     'every service online and every domain available',
     () => SERVICES.every((s) => system.status(s) === 'online') && DOMAINS.every((d) => system.availability(d) === 'available'),

@@ -115,8 +115,10 @@ export function expectProtocolMessages(seen: readonly Seen[]): {
       expect(list[i]!['seq'], `${domain}: seq of the next publish`).toBe((list[i - 1]!['seq'] as number) + 1);
     }
     const owner = REFERENCE.domains[domain]!.owner;
+    // `online` goes out before any state, so a watcher that saw states saw their owner's status.
     const status = statuses.get(owner)?.at(-1);
-    if (status) expect(status['epoch'], `${domain}: its envelopes carry the epoch of ${owner}'s status`).toBe(list[0]!['epoch']);
+    expect(status, `${domain}: ${owner} published a status`).toBeDefined();
+    expect(status!['epoch'], `${domain}: its envelopes carry the epoch of ${owner}'s status`).toBe(list[0]!['epoch']);
   }
   return { envelopes, statuses };
 }

@@ -9,7 +9,7 @@ const cases: Record<string, Expected[]> = {
   'yaml-syntax': [{ code: 'yaml-syntax', file: 'yaml-syntax/broken.domain.yaml', line: 5, column: 9, message: /not valid YAML/ }],
   'manifest-invalid': [
     { code: 'manifest-invalid', file: 'manifest-invalid/lamp.domain.yaml', line: 2, column: 8, message: /`owner` `Lighting_Service` is not a valid name/, hint: /`lighting-service`/ },
-    { code: 'manifest-invalid', file: 'manifest-invalid/lamp.domain.yaml', line: 3, column: 10, message: /`version` must be an integer >= 1/ },
+    { code: 'manifest-invalid', file: 'manifest-invalid/lamp.domain.yaml', line: 3, column: 10, message: /`version` must be an integer from 1 to 2147483647/ },
     { code: 'manifest-invalid', file: 'manifest-invalid/lamp.domain.yaml', line: 4, column: 1, message: /unknown key `dependson`/, hint: /did you mean `dependsOn`\?/ },
   ],
   'schema-invalid': [

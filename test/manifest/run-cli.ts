@@ -1,17 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = fileURLToPath(new URL('../../bin/chinook.js', import.meta.url));
 export const MANIFEST_FIXTURES = fileURLToPath(new URL('../fixtures/manifests/', import.meta.url));
-
-/** `npm test` builds first; a lone `vitest run` builds here if dist is missing. */
-export function ensureBuilt(): void {
-  if (!existsSync(new URL('../../dist/cli/main.js', import.meta.url))) {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-  }
-}
 
 export interface CliRun {
   readonly status: number | null;

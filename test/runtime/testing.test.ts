@@ -229,12 +229,25 @@ describe('startServiceForTest', () => {
   });
 
   it('lets a seeded state of its own domain stand for an earlier instance: the new one publishes above it', async () => {
-    const t = await startServiceForTest(system, 'power-service', createPowerService, powerHandler(7), {
-      seed: { power: { watts: 9000, source: 'solar' } },
-    });
+    // A receiver that holds the earlier instance's state must take the new instance's
+    // publish over it, whatever the ordering rule, even when the earlier instance's clock
+    // was a minute ahead (the harness reads the clock first, for the seed; the services
+    // later), so nothing but the rule itself can put the new one above.
+    const earlier = 1_700_000_060_000;
+    let reads = 0;
+    const now = (): number => (reads++ === 0 ? earlier : earlier - 60_000);
+    const t = await startSystemForTest(
+      system,
+      { 'power-service': { create: createPowerService, handler: powerHandler(7) }, 'lighting-service': { create: createLightingService, handler: lightingHandler() } },
+      { seed: { power: { watts: 9000, source: 'solar' } }, now },
+    );
     stops.push(t.stop);
-    expect(t.service.state.power).toEqual({ watts: 7, source: 'grid' });
-    expect(t.service.counters().rejected).toEqual({});
+    await t.waitFor((s) => s['lighting-service'].state.power?.watts === 7, { timeoutMs: 5_000, what: "lighting-service taking the new instance's power" });
+    expect(t.services['power-service'].state.power).toEqual({ watts: 7, source: 'grid' });
+    expect(t.services['lighting-service'].state.power).toEqual({ watts: 7, source: 'grid' });
+    expect(t.services['power-service'].counters().rejected).toEqual({});
+    expect(t.services['lighting-service'].counters().rejected).toEqual({});
+    expect(reads).toBeGreaterThan(1);
   });
 });
 

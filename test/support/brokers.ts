@@ -3,7 +3,7 @@
  * ports (never the machine's 1883/6379), with stop / kill -9 / restart on the same port.
  *
  * When a binary is missing, tests that need it are skipped with a loud warning — unless
- * CI=true, where they fail: a green CI run must mean every bus was exercised.
+ * under CI (CI=true or CI=1), where they fail: a green CI run must mean every bus was exercised.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
+import { isCi } from '../../bench/lib/ci.js';
 
 export interface ExternalBroker {
   readonly kind: 'mosquitto' | 'redis' | 'nats';
@@ -271,14 +272,14 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
 
 /**
  * `describe` that runs only when `binary` is installed. Missing: skipped with a warning,
- * or — when CI=true — a failing test saying what to install.
+ * or — under CI (CI=true or CI=1) — a failing test saying what to install.
  */
 export function describeIfBinary(binary: string, name: string, body: () => void): void {
   if (hasBinary(binary)) {
     describe(name, body);
     return;
   }
-  if (process.env['CI'] === 'true') {
+  if (isCi()) {
     describe(name, () => {
       it(`needs \`${binary}\` installed`, () => {
         throw new Error(`\`${binary}\` is not installed; CI must run every bus (install it, e.g. apt-get install ${binary})`);
@@ -286,7 +287,7 @@ export function describeIfBinary(binary: string, name: string, body: () => void)
     });
     return;
   }
-  console.warn(`\n*** SKIPPING "${name}": \`${binary}\` is not installed (set CI=true to make this a failure) ***\n`);
+  console.warn(`\n*** SKIPPING "${name}": \`${binary}\` is not installed (under CI, CI=true or CI=1, this is a failure) ***\n`);
   describe.skip(name, body);
 }
 

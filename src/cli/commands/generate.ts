@@ -9,23 +9,23 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { normalizeGenerateOptions, type GenerateOptions, type GenerateSettings } from '../../codegen/context.js';
-import { parseHashLine } from '../../codegen/emit-index.js';
 import type { GeneratedFile } from '../../codegen/emitter.js';
-import { computeInputsHash, computeOutputsHash } from '../../codegen/generate.js';
-import { generateFromBuild } from '../../codegen/generate-system.js';
-import { isOwnOutput, isUpToDate, planOutputs } from '../../codegen/plan.js';
+import { computeInputsHash, computeOutputsHash } from '../../codegen/cache-hash.js';
+import { generateFromBuild, type GenerateSystemResult } from '../../codegen/generate-system.js';
+import { isOwnOutput, planOutputs, type OutputPlan } from '../../codegen/plan.js';
 import { createStateSchemaCompiler } from '../../manifest/compile-state-schema.js';
 import type { Diagnostic } from '../../manifest/diagnostics.js';
 import { CliError, UsageError } from '../cli-error.js';
 import type { CliContext, Command } from '../command.js';
-import { loadConfig } from '../config.js';
+import { loadConfig, type ChinookConfig } from '../config.js';
+import { openGenerateCache, type GenerateCache } from '../generate-cache.js';
 import { ExitCode } from '../exit-codes.js';
 import { forEachConcurrently } from '../for-each-concurrently.js';
 import { loadSystemFromFiles, readManifestFiles } from '../load-system.js';
 import { ensureEsmScope } from '../module-type.js';
 import { describeOrphans, findOrphanHandlers } from '../orphan-handlers.js';
 import { oneOf, parseCommandArgs } from '../parse-args.js';
-import { renderDiagnostics, type DiagnosticFormat } from '../render-diagnostics.js';
+import { renderCheckResult, renderDiagnostics, type DiagnosticFormat, type StaleFile } from '../render-diagnostics.js';
 
 const usage = 'usage: chinook generate [DIR] [--out OUT] [--check] [--format text|json|github]';
 const FORMATS: readonly DiagnosticFormat[] = ['text', 'json', 'github'];
@@ -129,18 +129,12 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * The no-change rerun: when index.ts records the same inputs hash, and the files of
- * ours now in OUT hash to what it recorded (which catches hand edits, deletions and
- * extra files), and every handler exists, there is nothing to do: no model is built.
+ * The no-change rerun: when the cache (outside OUT) records the same inputs hash, and the
+ * files of ours now in OUT hash to what it recorded (which catches hand edits, deletions
+ * and extra files), and every handler exists, there is nothing to do: no model is built.
  */
-async function isFastPathUpToDate(settings: GenerateSettings, outAbs: string, cwd: string, inputsHash: string): Promise<boolean> {
-  let index: string;
-  try {
-    index = await readFile(join(outAbs, 'index.ts'), 'utf8');
-  } catch {
-    return false;
-  }
-  const recorded = parseHashLine(index);
+async function isFastPathUpToDate(cache: GenerateCache | undefined, settings: GenerateSettings, outAbs: string, cwd: string, inputsHash: string): Promise<boolean> {
+  const recorded = await cache?.read();
   if (!recorded || recorded.inputs !== inputsHash) return false;
   const existing = await readOutputFolder(outAbs);
   const ours: GeneratedFile[] = [...existing].filter(([path, content]) => isOwnOutput(path, content)).map(([path, content]) => ({ path, content }));
@@ -181,6 +175,126 @@ function report(ctx: CliContext, format: DiagnosticFormat, diagnostics: readonly
   else ctx.stdout.write(output);
 }
 
+/** Where generate reads and writes, from the flags and chinook.config.yaml. */
+interface GenerateTarget {
+  readonly dir: string;
+  readonly outAbs: string;
+  /** OUT as printed: relative to the current directory, `/`-separated (`..` allowed). */
+  readonly outRel: string;
+  readonly settings: GenerateSettings;
+}
+
+async function resolveTarget(cwd: string, config: ChinookConfig, dirFlag: string | undefined, outFlag: string | undefined): Promise<GenerateTarget> {
+  const dir = dirFlag ?? config.manifests;
+  const outAbs = resolve(cwd, outFlag ?? config.out);
+  // Any folder, inside the current directory or not (a monorepo's sibling package): only
+  // files carrying our header are ever replaced or removed there.
+  const outRel = toPosix(relative(cwd, outAbs)) || '.';
+  const template = await readHandlerTemplate();
+  const options: GenerateOptions = {
+    system: config.system,
+    out: outRel,
+    manifests: toPosix(relative(cwd, resolve(cwd, dir))) || '.',
+    handlers: toPosix(relative(cwd, resolve(cwd, config.handlers))) || '.',
+    generatorVersion: readPackageVersion(),
+    ...(config.prefix === undefined ? {} : { prefix: config.prefix }),
+    ...(template === undefined ? {} : { handlerTemplate: template }),
+  };
+  return { dir, outAbs, outRel, settings: normalizeGenerateOptions(options) };
+}
+
+/** What a full generate run decided: the diagnostics and, when valid, what to change in OUT. */
+type GeneratePlan =
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[]; readonly sources: ReadonlyMap<string, string> }
+  | { readonly ok: true; readonly diagnostics: readonly Diagnostic[]; readonly sources: ReadonlyMap<string, string>; readonly result: GenerateSystemResult; readonly plan: OutputPlan };
+
+async function planGeneration(target: GenerateTarget, read: Awaited<ReturnType<typeof readManifestFiles>>, system: string): Promise<GeneratePlan> {
+  // One compiler for validation and codegen: each state schema compiles once.
+  const compiler = createStateSchemaCompiler();
+  const loaded = loadSystemFromFiles(read, { system, compiler });
+  const result = await generateFromBuild(loaded.build, target.settings, compiler);
+  if (!result.ok) return { ok: false, diagnostics: result.diagnostics, sources: loaded.sources };
+  let existing: Map<string, string>;
+  try {
+    existing = await readOutputFolder(target.outAbs);
+  } catch (error) {
+    throw new CliError(`cannot read \`${target.outRel}\`: ${(error as Error).message}`, ExitCode.usage);
+  }
+  return { ok: true, diagnostics: result.diagnostics, sources: loaded.sources, result, plan: planOutputs(result.files, existing) };
+}
+
+/** The files of OUT that are not what generate would write, with paths as printed. */
+function listStale(plan: OutputPlan, outRel: string): StaleFile[] {
+  return [
+    ...plan.stale.map((f) => ({ file: `${outRel}/${f.path}`, reason: 'differs' as const })),
+    ...plan.missing.map((f) => ({ file: `${outRel}/${f.path}`, reason: 'missing' as const })),
+    ...plan.extra.map((p) => ({ file: `${outRel}/${p}`, reason: 'extra' as const })),
+  ];
+}
+
+/** What `generate --check` finds, for `chinook run` to refuse stale or invalid code. */
+export interface GeneratedCheck {
+  readonly ok: boolean;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly sources: ReadonlyMap<string, string>;
+  readonly stale: readonly StaleFile[];
+}
+
+/** `generate --check` without output: the manifests valid and OUT exactly what generate would write. */
+export async function checkGenerated(cwd: string, config: ChinookConfig): Promise<GeneratedCheck> {
+  const target = await resolveTarget(cwd, config, undefined, undefined);
+  const planned = await planGeneration(target, await readManifestFiles(target.dir, cwd), config.system);
+  if (!planned.ok) return { ok: false, diagnostics: planned.diagnostics, sources: planned.sources, stale: [] };
+  const stale = listStale(planned.plan, target.outRel);
+  return { ok: stale.length === 0, diagnostics: planned.diagnostics, sources: planned.sources, stale };
+}
+
+/** The text form of the stale files, one indented line each. */
+export function describeStale(stale: readonly StaleFile[]): string {
+  return stale.map(({ file, reason }) => (reason === 'extra' ? `  extra:   ${file} (generate would remove it)` : `  ${reason}: ${file}`)).join('\n');
+}
+
+/** `--check`: report and exit, writing nothing. */
+async function reportCheck(ctx: CliContext, format: DiagnosticFormat, planned: GeneratePlan, target: GenerateTarget, cache: GenerateCache | undefined, inputsHash: string): Promise<ExitCode> {
+  const stale = planned.ok ? listStale(planned.plan, target.outRel) : [];
+  if (format !== 'text') ctx.stdout.write(renderCheckResult(stale, planned.diagnostics, format));
+  else if (!planned.ok || planned.diagnostics.length > 0) report(ctx, format, planned.diagnostics, planned.sources, planned.ok);
+  if (!planned.ok) return ExitCode.failure;
+  if (stale.length > 0) {
+    ctx.stderr.write(`chinook generate --check: ${target.outRel}/ is stale; run \`chinook generate\`\n${describeStale(stale)}\n`);
+    return ExitCode.failure;
+  }
+  await cache?.write({ inputs: inputsHash, outputs: computeOutputsHash(planned.result.files) });
+  (format === 'text' ? ctx.stdout : ctx.stderr).write(`${target.outRel}/ is up to date (${planned.result.files.length} files)\n`);
+  return ExitCode.ok;
+}
+
+/** Writes what the plan says, scaffolds missing handlers once; returns the summary line. */
+async function writeOutputs(cwd: string, target: GenerateTarget, result: GenerateSystemResult, plan: OutputPlan): Promise<string> {
+  const { outAbs, outRel } = target;
+  try {
+    await writeFiles([...plan.missing, ...plan.stale].map((file) => ({ path: join(outAbs, file.path), content: file.content })));
+    for (const path of plan.extra) await rm(join(outAbs, path), { force: true });
+  } catch (error) {
+    throw new CliError(`cannot write \`${outRel}\`: ${(error as Error).message}`, ExitCode.usage);
+  }
+  const scaffolds = result.scaffolds;
+  const isNew = scaffolds.map(() => false);
+  await forEachConcurrently(scaffolds, async (scaffold, i) => {
+    const path = resolve(cwd, scaffold.path);
+    if (await exists(path)) return;
+    await mkdir(dirname(path), { recursive: true });
+    await writeAtomically(path, scaffold.content, true);
+    isNew[i] = true;
+  });
+  const created = scaffolds.filter((_, i) => isNew[i]).map((s) => s.path);
+  const written = plan.missing.length + plan.stale.length;
+  return (
+    `${outRel}/: ${written} file${written === 1 ? '' : 's'} written, ${plan.unchanged.length} unchanged, ${plan.extra.length} removed` +
+    (created.length > 0 ? `; new handler${created.length === 1 ? '' : 's'}: ${created.join(', ')}` : '')
+  );
+}
+
 export const generateCommand: Command = {
   summary: 'validate, then write types, validators, topic map and service stubs (--check: verify only)',
   usage,
@@ -198,95 +312,32 @@ export const generateCommand: Command = {
     if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, usage);
     if (values.out === '') throw new UsageError('--out needs a folder', usage);
     const config = await loadConfig(ctx.cwd);
-    const dir = positionals[0] ?? config.manifests;
-    const out = values.out ?? config.out;
-    const outAbs = resolve(ctx.cwd, out);
-    const outRel = toPosix(relative(ctx.cwd, outAbs));
-    if (outRel === '' || outRel === '..' || outRel.startsWith('../')) {
-      throw new UsageError(`--out must be a folder inside the current directory (got \`${out}\`)`, usage);
-    }
-    const template = await readHandlerTemplate();
-    const options: GenerateOptions = {
-      system: config.system,
-      out: outRel,
-      manifests: toPosix(relative(ctx.cwd, resolve(ctx.cwd, dir))) || '.',
-      handlers: toPosix(relative(ctx.cwd, resolve(ctx.cwd, config.handlers))) || '.',
-      generatorVersion: readPackageVersion(),
-      ...(config.prefix === undefined ? {} : { prefix: config.prefix }),
-      ...(template === undefined ? {} : { handlerTemplate: template }),
-    };
-    const settings = normalizeGenerateOptions(options);
-    // Read once: the same texts are hashed for the no-change check and built into the model.
-    const read = await readManifestFiles(dir, ctx.cwd);
-    const inputsHash = computeInputsHash(settings, read.files);
-    const quiet = format !== 'text';
-    const say = (line: string): void => void (quiet ? ctx.stderr : ctx.stdout).write(line + '\n');
+    const target = await resolveTarget(ctx.cwd, config, positionals[0], values.out);
+    // Read once: the same texts are hashed for the no-change cache and built into the model.
+    const read = await readManifestFiles(target.dir, ctx.cwd);
+    const inputsHash = computeInputsHash(target.settings, read.files);
+    const say = (line: string): void => void (format !== 'text' ? ctx.stderr : ctx.stdout).write(line + '\n');
 
-    if (!values.check && (await isFastPathUpToDate(settings, outAbs, ctx.cwd, inputsHash))) {
-      if (quiet) report(ctx, format, [], new Map(), true);
-      say(`${outRel}/ is up to date`);
-      await declareEsm(ctx, say, outRel, settings.handlersDir);
-      await warnOrphans(ctx, settings.handlersDir, outRel, stubNames((await readOutputFolder(outAbs)).keys()));
+    const cache = await openGenerateCache(ctx.cwd, target.outAbs);
+    if (!values.check && (await isFastPathUpToDate(cache, target.settings, target.outAbs, ctx.cwd, inputsHash))) {
+      if (format !== 'text') report(ctx, format, [], new Map(), true);
+      say(`${target.outRel}/ is up to date`);
+      await declareEsm(ctx, say, target.outRel, target.settings.handlersDir);
+      await warnOrphans(ctx, target.settings.handlersDir, target.outRel, stubNames((await readOutputFolder(target.outAbs)).keys()));
       return ExitCode.ok;
     }
-
-    // One compiler for validation and codegen: each state schema compiles once.
-    const compiler = createStateSchemaCompiler();
-    const loaded = loadSystemFromFiles(read, { system: config.system, compiler });
-    const result = await generateFromBuild(loaded.build, loaded.sources, settings, compiler, inputsHash);
-    if (!result.ok) {
-      report(ctx, format, result.diagnostics, loaded.sources, false);
+    const planned = await planGeneration(target, read, config.system);
+    if (values.check) return reportCheck(ctx, format, planned, target, cache, inputsHash);
+    if (!planned.ok) {
+      report(ctx, format, planned.diagnostics, planned.sources, false);
       return ExitCode.failure;
     }
-    const files = result.files;
-    if (quiet) report(ctx, format, result.diagnostics, loaded.sources, true);
-    else if (result.diagnostics.length > 0) report(ctx, format, result.diagnostics, loaded.sources, true);
-
-    let existing: Map<string, string>;
-    try {
-      existing = await readOutputFolder(outAbs);
-    } catch (error) {
-      throw new CliError(`cannot read \`${outRel}\`: ${(error as Error).message}`, ExitCode.usage);
-    }
-    const plan = planOutputs(files, existing);
-
-    if (values.check) {
-      if (isUpToDate(plan)) {
-        say(`${outRel}/ is up to date (${files.length} files)`);
-        return ExitCode.ok;
-      }
-      const lines = [
-        ...plan.stale.map((f) => `  differs: ${outRel}/${f.path}`),
-        ...plan.missing.map((f) => `  missing: ${outRel}/${f.path}`),
-        ...plan.extra.map((p) => `  extra:   ${outRel}/${p} (generate would remove it)`),
-      ];
-      ctx.stderr.write(`chinook generate --check: ${outRel}/ is stale; run \`chinook generate\`\n${lines.join('\n')}\n`);
-      return ExitCode.failure;
-    }
-
-    try {
-      await writeFiles([...plan.missing, ...plan.stale].map((file) => ({ path: join(outAbs, file.path), content: file.content })));
-      for (const path of plan.extra) await rm(join(outAbs, path), { force: true });
-    } catch (error) {
-      throw new CliError(`cannot write \`${outRel}\`: ${(error as Error).message}`, ExitCode.usage);
-    }
-    const scaffolds = result.scaffolds;
-    const isNew = scaffolds.map(() => false);
-    await forEachConcurrently(scaffolds, async (scaffold, i) => {
-      const path = resolve(ctx.cwd, scaffold.path);
-      if (await exists(path)) return;
-      await mkdir(dirname(path), { recursive: true });
-      await writeAtomically(path, scaffold.content, true);
-      isNew[i] = true;
-    });
-    const created = scaffolds.filter((_, i) => isNew[i]).map((s) => s.path);
-    const written = plan.missing.length + plan.stale.length;
-    say(
-      `${outRel}/: ${written} file${written === 1 ? '' : 's'} written, ${plan.unchanged.length} unchanged, ${plan.extra.length} removed` +
-        (created.length > 0 ? `; new handler${created.length === 1 ? '' : 's'}: ${created.join(', ')}` : ''),
-    );
-    await declareEsm(ctx, say, outRel, scaffolds.length > 0 ? settings.handlersDir : undefined);
-    await warnOrphans(ctx, settings.handlersDir, outRel, stubNames(files.map((f) => f.path)));
+    if (format !== 'text' || planned.diagnostics.length > 0) report(ctx, format, planned.diagnostics, planned.sources, true);
+    const summary = await writeOutputs(ctx.cwd, target, planned.result, planned.plan);
+    await cache?.write({ inputs: inputsHash, outputs: computeOutputsHash(planned.result.files) });
+    say(summary);
+    await declareEsm(ctx, say, target.outRel, planned.result.scaffolds.length > 0 ? target.settings.handlersDir : undefined);
+    await warnOrphans(ctx, target.settings.handlersDir, target.outRel, stubNames(planned.result.files.map((f) => f.path)));
     return ExitCode.ok;
   },
 };

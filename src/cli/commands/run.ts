@@ -3,6 +3,7 @@ import { CliError, UsageError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
 import { oneOf, parseCommandArgs } from '../parse-args.js';
 import { loadConfig, type ChinookConfig } from '../config.js';
+import { refuseStaleGeneratedCode } from '../run/check-before-run.js';
 import { compileProject, loadProject, type LoadedProject } from '../run/load-project.js';
 import { runConsole } from '../run/run-console.js';
 import { renameSystem, runInProcess, type RunSettings } from '../run/run-services.js';
@@ -30,6 +31,7 @@ const usage = [
   '  --in-process                 run every service in this process instead of one process each',
   '  --restart MODE               no | on-failure: start a crashed service again, backing off 1 s, 2 s … 30 s (default no)',
   '  --no-console                 print events line by line instead of the live view',
+  '  --no-check                   run even if the manifests are invalid or generated code is stale',
 ].join('\n');
 
 const options = {
@@ -43,6 +45,7 @@ const options = {
   'in-process': { type: 'boolean' },
   restart: { type: 'string' },
   'no-console': { type: 'boolean' },
+  'no-check': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -82,6 +85,7 @@ export const runCommand: Command = {
       throw new UsageError('--port is for the embedded broker; it cannot go with --broker', usage);
     }
     const ctx: RunContext = { ...baseCtx, handlers: config.handlers };
+    if (!values['no-check']) await refuseStaleGeneratedCode(ctx, config);
     const compiled = await compileProject({ cwd: ctx.cwd, out: config.out, handlers: config.handlers });
     const loaded = await loadProject(compiled, config.out);
     const project: LoadedProject = { ...loaded, system: renameSystem(loaded.system, settings.system) };

@@ -75,6 +75,9 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
   const watch = describeWatchCommand(run.url, system.prefix);
   note(`bus ${showUrl(run.url)}${watch ? ` (watch it with: ${watch})` : ''}`);
 
+  // Every service that ended other than by a clean stop: any one makes the exit non-zero,
+  // even when the run is stopped later with Ctrl-C (CLI.md).
+  const failures = new Map<string, string>();
   let remaining = run.names.length;
   let allEnded: () => void = () => undefined;
   const ended = new Promise<void>((resolve) => (allEnded = resolve));
@@ -94,10 +97,12 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
     restarting(service, description, delayMs) {
       processes.set(service, { ...processes.get(service), exit: `${description}, restarting` });
       note(`${service} ${description}; restarting in ${(delayMs / 1000).toFixed(1)} s`);
+      failures.set(service, `${service} ${description} (restarted)`);
     },
     exited(service, description) {
       processes.set(service, { ...processes.get(service), exit: description });
       note(`${service} ${description}`);
+      if (description !== 'stopped' && !failures.has(service)) failures.set(service, `${service} ${description}`);
       if (--remaining === 0) allEnded();
     },
   });
@@ -122,6 +127,9 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
     note(why === 'signal' ? 'stopping every service…' : 'every service has ended');
     await supervisor.stop();
     tick();
+    if (failures.size > 0) {
+      throw new CliError(`${failures.size} of ${run.names.length} service${run.names.length === 1 ? '' : 's'} failed: ${[...failures.values()].join('; ')}`, ExitCode.failure);
+    }
     return why === 'signal' ? ExitCode.ok : ExitCode.failure;
   } finally {
     clearInterval(timer);

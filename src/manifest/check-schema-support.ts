@@ -1,16 +1,18 @@
 /**
  * JSON Schema that validates fine but that `chinook generate` cannot turn into correct
- * TypeScript types: reported as `schema-invalid` at the offending key, like `validate`
- * reports its own findings, and never a crash or silently wrong types.
+ * TypeScript types: reported as `schema-invalid` at the offending key while the system is
+ * built, so `validate` accepts exactly what `generate` accepts (CLI.md), and never a crash
+ * or silently wrong types.
  *
  * What is wider in TypeScript than in the validator (`minimum`, `pattern`, `not`,
  * `if`/`then`/`else`, `dependentSchemas`…) is supported: the type admits more, the
  * validator still rejects it at run time, before it is published.
  */
-import { createSchemaInvalidDiagnostic, type Diagnostic, type Span } from '../manifest/diagnostics.js';
-import { findEntry, parseYamlFile, spanOfNode, type YamlDocument } from '../manifest/yaml-document.js';
-import type { DomainModel, SystemModel } from '../model/types.js';
+import type { Node } from 'yaml';
+import type { Diagnostic, Span } from './diagnostics.js';
 import { walkSchema, type SchemaPath } from './schema-walk.js';
+import type { JsonSchema } from './source-location.js';
+import { findEntry, spanOfNode, type YamlDocument } from './yaml-document.js';
 
 /** A finding before it is placed: the path of keys inside `state` and why. */
 export interface SchemaSupportIssue {
@@ -32,7 +34,7 @@ const UNSUPPORTED_KEYWORDS: { readonly [keyword: string]: string } = {
 };
 
 /** Pure: the unsupported constructs of one schema, in document order. */
-export function findUnsupportedSchema(state: DomainModel['state']): SchemaSupportIssue[] {
+export function findUnsupportedSchema(state: JsonSchema): SchemaSupportIssue[] {
   const issues: SchemaSupportIssue[] = [];
   walkSchema(state, (node, path) => {
     for (const [keyword, reason] of Object.entries(UNSUPPORTED_KEYWORDS)) {
@@ -63,29 +65,15 @@ export function findUnsupportedSchema(state: DomainModel['state']): SchemaSuppor
   return issues;
 }
 
-/** Every unsupported construct of the system, each placed at its key in its manifest. */
-export function checkSchemaSupport(model: SystemModel, sources: ReadonlyMap<string, string>): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
-  const parsed = new Map<string, readonly YamlDocument[]>();
-  for (const domain of model.domains) {
-    const issues = findUnsupportedSchema(domain.state);
-    if (issues.length === 0) continue;
-    let documents = parsed.get(domain.file);
-    if (documents === undefined) {
-      const text = sources.get(domain.file);
-      documents = text === undefined ? [] : parseYamlFile(domain.file, text).documents;
-      parsed.set(domain.file, documents);
-    }
-    const doc = documents.find((d) => (d.value as { domain?: unknown } | null)?.domain === domain.name);
-    for (const issue of issues) {
-      diagnostics.push(createSchemaInvalidDiagnostic(locate(doc, domain, issue.path), domain.name, issue.reason, issue.hint));
-    }
-  }
-  return diagnostics;
-}
-
-function locate(doc: YamlDocument | undefined, domain: DomainModel, path: SchemaPath): Span {
-  if (doc === undefined) return domain.location;
-  const entry = findEntry(doc, doc.document.contents, ['state', ...path.map(String)]);
-  return spanOfNode(doc, entry.key ?? entry.value);
+/** Every unsupported construct of one `state`, each placed at its key (`stateNode` is the YAML node of `state`). */
+export function checkSchemaSupport(
+  doc: YamlDocument,
+  stateNode: Node,
+  state: JsonSchema,
+  invalid: (span: Span, reason: string, hint?: string) => Diagnostic,
+): Diagnostic[] {
+  return findUnsupportedSchema(state).map((issue) => {
+    const entry = findEntry(doc, stateNode, issue.path.map(String));
+    return invalid(spanOfNode(doc, entry.key ?? entry.value), issue.reason, issue.hint);
+  });
 }
