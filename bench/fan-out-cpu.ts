@@ -32,6 +32,19 @@ function tracker(n: number): { seen: number[]; lowest: () => number } {
   return { seen, lowest: () => Math.min(...seen) };
 }
 
+let shared: object | undefined;
+
+/** The decode cache's hits and misses, when this checkout has one (older ones did not). */
+async function cacheStats(): Promise<unknown> {
+  if (shared === undefined) return undefined;
+  try {
+    const module = (await import('../src/runtime/decode-cache.js')) as { decodeCacheOf(system: object): { stats: object } | undefined };
+    return module.decodeCacheOf(shared)?.stats;
+  } catch {
+    return undefined;
+  }
+}
+
 async function openTyped(url: string, n: number): Promise<Fan> {
   const watchers = Array.from({ length: n }, (_, i) => `watcher-${String(i).padStart(2, '0')}`);
   const spec = buildSystemSpec(
@@ -44,6 +57,7 @@ async function openTyped(url: string, n: number): Promise<Fan> {
   await ctx!.publish('plant', makePlantState(0));
   const { seen, lowest } = tracker(n);
   const services = [owner];
+  shared = spec;
   for (const [index, name] of watchers.entries()) {
     services.push(await startChinookService(spec, name, { onUpdate: { plant: (state) => void (seen[index] = (state as PlantState).counter) } }, url));
   }
@@ -98,7 +112,7 @@ try {
   const cpu = process.cpuUsage(cpu0);
   const wallMs = performance.now() - t0;
   const cpuUsPerDelivery = (cpu.user + cpu.system) / (updates * n);
-  process.stdout.write(`${JSON.stringify({ side, n, updates, cpuUsPerDelivery: Number(cpuUsPerDelivery.toFixed(2)), wallMs: Math.round(wallMs) })}\n`);
+  process.stdout.write(`${JSON.stringify({ side, n, updates, cpuUsPerDelivery: Number(cpuUsPerDelivery.toFixed(2)), wallMs: Math.round(wallMs), cache: await cacheStats() })}\n`);
   await fan.close();
 } finally {
   await cleanUpEverything();
