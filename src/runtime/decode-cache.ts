@@ -14,8 +14,8 @@
  * (a pure function of state and spec; looked up only once ordering says the envelope
  * applies, so a duplicate or stale envelope still never costs a validation).
  *
- * Where it is safe: the state objects then live in several services' stores at once, so a
- * state that passes its schema is deep-frozen before any handler sees it (a handler that
+ * Where it is safe: the state objects then live in several services' stores at once, so
+ * every parsed envelope is deep-frozen before any service sees it (a handler that
  * mutated its `ctx.state` would otherwise change its neighbours'). That is why the cache is
  * used only once a second service is created from the same `SystemSpec`: a service alone in
  * its process keeps its own unfrozen copies and pays nothing for the cache.
@@ -92,6 +92,9 @@ export function createDecodeCache(): DecodeCache {
     }
     stats.misses++;
     const parsed = parseEnvelope(payload, Number.POSITIVE_INFINITY);
+    // Frozen before any service sees it, valid or not: an envelope kept aside as pending
+    // (receiver.ts) may be applied later by several services without coming back here.
+    if (parsed.ok) deepFreeze(parsed.envelope);
     const slot: Slot = { payload: Buffer.from(payload), parsed, spec: undefined, issues: undefined };
     if (ring.length >= RING_SIZE) ring.shift();
     ring.push(slot);
@@ -109,7 +112,6 @@ export function createDecodeCache(): DecodeCache {
       if (slot.spec !== spec) {
         slot.issues = checkSchema(spec, state);
         slot.spec = spec;
-        if (slot.issues === undefined) deepFreeze(slot.parsed.ok ? slot.parsed.envelope : undefined);
       }
       return slot.issues;
     });
