@@ -81,6 +81,15 @@ describe('decode cache: one decode per process', () => {
     expect(is).toHaveBeenCalledTimes(1);
   });
 
+  it('freezes an envelope it did not validate too (a stale one may be kept aside and applied later by several services)', () => {
+    const { a, copy } = twoReceivers();
+    a.epoch = 10;
+    a.seq = 5;
+    const stale = createDecodeCache().decode(copy(power(3)), 'power', a, 1024);
+    expect(stale).toMatchObject({ ok: false, reason: 'stale' });
+    expect(!stale.ok && Object.isFrozen(stale.envelope?.state)).toBe(true);
+  });
+
   it('is used only once a second service of the same SystemSpec object exists in the process', () => {
     const system = createTestSystem();
     const first = joinDecodeSharing(system);
