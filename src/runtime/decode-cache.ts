@@ -63,11 +63,19 @@ export interface DecodeCache {
   readonly stats: DecodeCacheStats;
 }
 
-/** Freeze a parsed JSON value and everything in it (JSON has no cycles). */
-function deepFreeze(value: unknown): void {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
-  Object.freeze(value);
-  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+/**
+ * Freeze a parsed JSON value and everything in it (JSON has no cycles). With a stack of its
+ * own, not recursion: a 10,000-deep array parses, and must be rejected by its schema as
+ * before (`schema-invalid`), not overflow the call stack here.
+ */
+function deepFreeze(root: unknown): void {
+  const todo: unknown[] = [root];
+  while (todo.length > 0) {
+    const value = todo.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    Object.freeze(value);
+    for (const key of Object.keys(value)) todo.push((value as Record<string, unknown>)[key]);
+  }
 }
 
 function findSlot(ring: Slot[], payload: Buffer): Slot | undefined {

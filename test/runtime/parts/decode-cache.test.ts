@@ -90,6 +90,14 @@ describe('decode cache: one decode per process', () => {
     expect(!stale.ok && Object.isFrozen(stale.envelope?.state)).toBe(true);
   });
 
+  it('rejects a 10,000-deep state as schema-invalid, as decodeEnvelope does', () => {
+    const { a, copy } = twoReceivers();
+    const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+    const bytes = Buffer.from(`{"protocol":"chinook/1","domain":"power","owner":"power-service","version":1,"epoch":10,"seq":1,"time":"t","state":${deep}}`);
+    expect(decodeEnvelope(copy(bytes), 'power', a, 1024 * 1024)).toMatchObject({ ok: false, reason: 'schema-invalid' });
+    expect(createDecodeCache().decode(copy(bytes), 'power', a, 1024 * 1024)).toMatchObject({ ok: false, reason: 'schema-invalid' });
+  });
+
   it('is used only once a second service of the same SystemSpec object exists in the process', () => {
     const system = createTestSystem();
     const first = joinDecodeSharing(system);
