@@ -17,8 +17,9 @@
  * Where it is safe: the state objects then live in several services' stores at once, so
  * every parsed envelope is deep-frozen before any service sees it (a handler that
  * mutated its `ctx.state` would otherwise change its neighbours'). That is why the cache is
- * used only once a second service is created from the same `SystemSpec`: a service alone in
- * its process keeps its own unfrozen copies and pays nothing for the cache.
+ * used only for a domain that at least two services created from the same `SystemSpec`
+ * receive: a service alone in its process (or a domain only one service of the process
+ * receives) keeps its own unfrozen copies and pays nothing for the cache.
  *
  * Bounded: per state topic, the last RING_SIZE distinct payloads (copied: a payload from
  * mqtt.js is a view into a socket read of up to 64 KiB, which must not be kept alive).
@@ -86,7 +87,12 @@ function findSlot(ring: Slot[], payload: Buffer): Slot | undefined {
   return undefined;
 }
 
-export function createDecodeCache(): DecodeCache {
+/**
+ * `shares(spec)`: do at least two services of this process receive that domain? When not
+ * (an owner and one dependent in one process: the owner never decodes its own domain), a
+ * cache would only add a copy and a freeze per update, so the plain decode runs.
+ */
+export function createDecodeCache(shares: (spec: DomainSpec) => boolean = () => true): DecodeCache {
   const rings = new Map<string, Slot[]>();
   const stats: DecodeCacheStats = { hits: 0, misses: 0 };
 
@@ -110,8 +116,8 @@ export function createDecodeCache(): DecodeCache {
   };
 
   const decode: EnvelopeDecoder = (payload, topicDomain, target, maxPayloadBytes) => {
-    // Unknown domains and oversize payloads are rejected as before, without being kept.
-    if (target === undefined || !Buffer.isBuffer(payload) || payload.byteLength > maxPayloadBytes) {
+    // Unknown domains and oversize payloads are rejected as before, without being kept; a domain one service receives is its own.
+    if (target === undefined || !Buffer.isBuffer(payload) || payload.byteLength > maxPayloadBytes || !shares(target.spec)) {
       return decodeEnvelope(payload, topicDomain, target, maxPayloadBytes);
     }
     const slot = slotFor(target.spec.topic, payload);
@@ -128,23 +134,27 @@ export function createDecodeCache(): DecodeCache {
 }
 
 interface Sharing {
-  services: number;
+  /** Services created from the system in this process, and how many of each. */
+  joined: number;
+  readonly instancesOf: Map<string, number>;
   cache: DecodeCache | undefined;
 }
 
 const bySystem = new WeakMap<SystemSpec, Sharing>();
 
 /**
- * The decoder for a new service of `system`: plain `decodeEnvelope` for the first one, the
- * system's shared cache from the second on (the first then switches to it too, through
- * the getter the receiver calls).
+ * The decoder for a new service of `system`: plain `decodeEnvelope` while it is the only
+ * one, the system's shared cache from the second on (the first then switches to it too,
+ * through the getter the receiver calls). The cache shares a domain only while at least two
+ * of the services created receive it (all but its owner's instances).
  */
-export function joinDecodeSharing(system: SystemSpec): () => EnvelopeDecoder {
+export function joinDecodeSharing(system: SystemSpec, service: string): () => EnvelopeDecoder {
   let sharing = bySystem.get(system);
-  if (sharing === undefined) bySystem.set(system, (sharing = { services: 0, cache: undefined }));
-  sharing.services++;
-  if (sharing.services >= 2) sharing.cache ??= createDecodeCache();
+  if (sharing === undefined) bySystem.set(system, (sharing = { joined: 0, instancesOf: new Map(), cache: undefined }));
   const shared = sharing;
+  shared.joined++;
+  shared.instancesOf.set(service, (shared.instancesOf.get(service) ?? 0) + 1);
+  if (shared.joined >= 2) shared.cache ??= createDecodeCache((spec) => shared.joined - (shared.instancesOf.get(spec.owner) ?? 0) >= 2);
   return () => shared.cache?.decode ?? decodeEnvelope;
 }
 

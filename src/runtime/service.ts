@@ -146,7 +146,7 @@ export function createService<T extends ServiceTypes>(
   });
   const receiver = createReceiver({
     service, store, now, maxPayloadBytes, prefix: system.prefix,
-    decoder: joinDecodeSharing(system),
+    decoder: joinDecodeSharing(system, service),
     limiter: createReportLimiter(now, options.reportIntervalMs ?? DEFAULT_REPORT_INTERVAL_MS),
     hooks: {
       classifyOwned: (entry, payload) => publisher.classify(entry, payload),

@@ -98,15 +98,25 @@ describe('decode cache: one decode per process', () => {
     expect(createDecodeCache().decode(copy(bytes), 'power', a, 1024 * 1024)).toMatchObject({ ok: false, reason: 'schema-invalid' });
   });
 
-  it('is used only once a second service of the same SystemSpec object exists in the process', () => {
+  it('is used only for a domain that two services of the same SystemSpec object in the process receive', () => {
     const system = createTestSystem();
-    const first = joinDecodeSharing(system);
-    expect(first()).toBe(decodeEnvelope);
+    const owner = joinDecodeSharing(system, 'power-service');
+    expect(owner()).toBe(decodeEnvelope);
     expect(decodeCacheOf(system)).toBeUndefined();
-    const second = joinDecodeSharing(system);
-    expect(second()).toBe(decodeCacheOf(system)!.decode);
-    expect(first()).toBe(second());
-    expect(joinDecodeSharing(createTestSystem())()).toBe(decodeEnvelope);
+    const reader = joinDecodeSharing(system, 'lighting-service');
+    expect(reader()).toBe(decodeCacheOf(system)!.decode);
+    expect(owner()).toBe(reader());
+    expect(joinDecodeSharing(createTestSystem(), 'lighting-service')()).toBe(decodeEnvelope);
+    const { a, copy } = twoReceivers();
+    const parse = vi.spyOn(JSON, 'parse');
+    // power: only lighting-service receives it (the owner never decodes its own domain).
+    const alone = reader()(copy(power(1)), 'power', a, 1024);
+    expect(alone.ok && Object.isFrozen(alone.envelope.state)).toBe(false);
+    joinDecodeSharing(system, 'climate-service');
+    const shared = reader()(copy(power(1)), 'power', a, 1024);
+    reader()(copy(power(1)), 'power', a, 1024);
+    expect(shared.ok && Object.isFrozen(shared.envelope.state)).toBe(true);
+    expect(parse).toHaveBeenCalledTimes(2);
   });
 });
 
