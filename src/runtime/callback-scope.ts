@@ -2,7 +2,16 @@
  * Which handler callback the current code runs in (AsyncLocalStorage: it follows awaits).
  * What it buys: the pause rule can tell a state the handler reports *because* it was told of a
  * lost dependency (`onDependencyLost`, `onDependencyRegained`: sent at once) from one its timers
- * publish meanwhile (held until resume). One per service instance.
+ * publish meanwhile (held until resume). One scope per service instance.
+ *
+ * All scopes of a process share ONE AsyncLocalStorage. Why: on Node 20 every enabled
+ * AsyncLocalStorage adds work to the creation of every promise and async resource in the
+ * process (async_hooks `init` → `_propagate` walks all of them), so one storage per instance
+ * made each async step cost O(services): with 20 services in one process (`chinook run
+ * --in-process`) it was 12% of the fan-out profile (docs/performance.md, "Fan-out: cost per
+ * delivery"). The shared storage holds a chain of (scope, callback) frames, so what each scope
+ * sees is exactly what a storage of its own would show: its innermost callback, unaffected by
+ * another instance's callbacks running inside it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
@@ -12,10 +21,24 @@ export interface CallbackScope {
   current(): string | undefined;
 }
 
+interface Frame {
+  readonly scope: object;
+  readonly callback: string;
+  readonly outer: Frame | undefined;
+}
+
+let shared: AsyncLocalStorage<Frame> | undefined;
+
 export function createCallbackScope(): CallbackScope {
-  const storage = new AsyncLocalStorage<string>();
+  const storage = (shared ??= new AsyncLocalStorage<Frame>());
+  const self = {};
   return {
-    run: (callback, fn) => storage.run(callback, fn),
-    current: () => storage.getStore(),
+    run: (callback, fn) => storage.run({ scope: self, callback, outer: storage.getStore() }, fn),
+    current: () => {
+      for (let frame = storage.getStore(); frame !== undefined; frame = frame.outer) {
+        if (frame.scope === self) return frame.callback;
+      }
+      return undefined;
+    },
   };
 }

@@ -264,6 +264,25 @@ function findMalformedField(o: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+export type ParsedEnvelope = { readonly ok: true; readonly envelope: StateEnvelope } | Rejection;
+
+/**
+ * The checks of an envelope that depend on its bytes alone: size (before parsing), JSON,
+ * protocol, envelope fields. What `decode-cache.ts` shares between the services of a process.
+ */
+export function parseEnvelope(payload: Uint8Array | string, maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES): ParsedEnvelope {
+  const parsed = parseChinookObject(payload, maxPayloadBytes);
+  if (!parsed.ok) return parsed;
+  const malformed = findMalformedField(parsed.value);
+  if (malformed !== undefined) return reject('malformed-envelope', malformed);
+  return { ok: true, envelope: parsed.value as unknown as StateEnvelope };
+}
+
+/** Why a state fails its domain's schema, or undefined when it passes. */
+export type SchemaCheck = (spec: DomainSpec, state: unknown) => string | undefined;
+
+export const checkSchema: SchemaCheck = (spec, state) => (passesSchema(spec, state) ? undefined : describeIssues(spec, state));
+
 /**
  * Decode and check one payload received on `<prefix>/state/<topicDomain>`, in the order
  * a receiver can afford: size (before parsing), JSON, protocol, envelope fields, domain
@@ -282,14 +301,18 @@ export function decodeEnvelope<T = unknown>(
   target: EnvelopeTarget | undefined,
   maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES,
 ): DecodeResult<T> {
-  const parsed = parseChinookObject(payload, maxPayloadBytes);
+  const parsed = parseEnvelope(payload, maxPayloadBytes);
   if (!parsed.ok) return parsed;
-  const value = parsed.value;
+  return checkEnvelope(parsed.envelope as StateEnvelope<T>, topicDomain, target, checkSchema);
+}
 
-  const malformed = findMalformedField(value);
-  if (malformed !== undefined) return reject('malformed-envelope', malformed);
-  const envelope = value as unknown as StateEnvelope<T>;
-
+/** The checks of a parsed envelope against what this receiver knows: domain, owner, version, `(epoch, seq)`, then the schema. */
+export function checkEnvelope<T = unknown>(
+  envelope: StateEnvelope<T>,
+  topicDomain: string,
+  target: EnvelopeTarget | undefined,
+  schema: SchemaCheck,
+): DecodeResult<T> {
   if (envelope.domain !== topicDomain) {
     return reject('wrong-domain', `envelope names domain "${envelope.domain}" on the topic of "${topicDomain}"`);
   }
@@ -309,7 +332,8 @@ export function decodeEnvelope<T = unknown>(
     return { ok: false, reason: 'stale', detail, envelope };
   }
 
-  if (!passesSchema(spec, envelope.state)) return reject('schema-invalid', describeIssues(spec, envelope.state));
+  const issues = schema(spec, envelope.state);
+  if (issues !== undefined) return reject('schema-invalid', issues);
   return { ok: true, envelope, duplicate: false };
 }
 

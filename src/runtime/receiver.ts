@@ -5,6 +5,7 @@
  */
 import type { BusMessage } from '../bus/bus.js';
 import type { RejectReason, RuntimeLogEvent } from './contract.js';
+import type { EnvelopeDecoder } from './decode-cache.js';
 import { decodeEnvelope, decodeStatus, type ServiceStatus, type StateEnvelope } from './envelope.js';
 import type { ReportLimiter } from './report-limiter.js';
 import type { DomainEntry, Store } from './store.js';
@@ -38,6 +39,8 @@ export interface ReceiverOptions {
   readonly now: () => number;
   readonly limiter: ReportLimiter;
   readonly hooks: ReceiverHooks;
+  /** The envelope decoder to use now (decode-cache.ts: shared by the services of a process); default `decodeEnvelope`. */
+  readonly decoder?: () => EnvelopeDecoder;
 }
 
 export interface Receiver {
@@ -59,6 +62,7 @@ function createRejecter(counters: ReceiverCounters, limiter: ReportLimiter, repo
 
 export function createReceiver(options: ReceiverOptions): Receiver {
   const { service, store, maxPayloadBytes, now, limiter, hooks } = options;
+  const decoder = options.decoder ?? (() => decodeEnvelope);
   const statePrefix = `${options.prefix}/state/`;
   const statusPrefix = `${options.prefix}/status/`;
   const counters: ReceiverCounters = { received: 0, applied: 0, duplicates: 0, rejected: {} };
@@ -66,7 +70,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   const reject = createRejecter(counters, limiter, hooks.report);
 
   const receiveState = (entry: DomainEntry | undefined, topic: string, domain: string, message: BusMessage): void => {
-    const result = decodeEnvelope(message.payload, domain, entry, maxPayloadBytes);
+    const result = decoder()(message.payload, domain, entry, maxPayloadBytes);
     if (!result.ok) {
       if (result.envelope !== undefined && entry !== undefined) keepPending(entry, result.envelope);
       reject(result.reason, topic, domain, result.detail);
@@ -86,7 +90,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
 
   /** Something arrived on an owned domain that this instance did not publish: counted, never applied (the owner re-asserts). */
   const receiveForeign = (entry: DomainEntry, topic: string, message: BusMessage): void => {
-    const result = decodeEnvelope(message.payload, entry.name, entry, maxPayloadBytes);
+    const result = decoder()(message.payload, entry.name, entry, maxPayloadBytes);
     if (!result.ok) {
       reject(result.reason, topic, entry.name, result.detail);
       return;

@@ -52,6 +52,7 @@ import type {
 } from './contract.js';
 import { createCallbackScope } from './callback-scope.js';
 import { handlerOf } from './contract.js';
+import { joinDecodeSharing } from './decode-cache.js';
 import { createDelivery, type UpdateCallback } from './delivery.js';
 import { createDependencyTracker } from './dependency-tracker.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './envelope.js';
@@ -145,6 +146,7 @@ export function createService<T extends ServiceTypes>(
   });
   const receiver = createReceiver({
     service, store, now, maxPayloadBytes, prefix: system.prefix,
+    decoder: joinDecodeSharing(system, service),
     limiter: createReportLimiter(now, options.reportIntervalMs ?? DEFAULT_REPORT_INTERVAL_MS),
     hooks: {
       classifyOwned: (entry, payload) => publisher.classify(entry, payload),
