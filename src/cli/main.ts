@@ -52,7 +52,7 @@ export function renderHelp(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
   return [
-    'chinook: typed shared state between services over MQTT or Redis',
+    'chinook: typed shared state between services over MQTT, Redis or NATS',
     '',
     'usage: chinook <command> [options]',
     '',
