@@ -106,7 +106,11 @@ export function superviseServices(
     for (const stream of [child.stdout, child.stderr]) {
       if (stream) createInterface({ input: stream }).on('line', (line) => events.output(service, line));
     }
+    let finished = false;
+    // A child that fails to spawn may report both `error` and `exit`: it ends once.
     const finish = (description: string, failed: boolean): void => {
+      if (finished) return;
+      finished = true;
       if (!failed || stopping || restart.mode !== 'on-failure') {
         events.exited(service, description);
         return;
