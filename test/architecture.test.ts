@@ -84,6 +84,15 @@ describe('architecture', () => {
     }
   });
 
+  it('the MQTT adapter is in parts: URL, sockets, connection; the parts know nothing of the connection', () => {
+    for (const part of ['mqtt-url.ts', 'mqtt-socket.ts']) {
+      const file = join(SRC, 'bus', part);
+      expect(files, `src/bus/${part}`).toContain(file);
+      expect(importsOf(readFileSync(file, 'utf8')).filter((s) => s === './mqtt.js' || s === 'mqtt'), part).toEqual([]);
+    }
+    expect(importsOf(readFileSync(join(SRC, 'bus', 'mqtt.ts'), 'utf8'))).toEqual(expect.arrayContaining(['./mqtt-url.js', './mqtt-socket.js']));
+  });
+
   it('loads bus client libraries only when a bus of that kind connects', () => {
     // Importing chinook-ipc/runtime must not pay for every adapter (mqtt, ioredis, aedes cost ~400 ms together; the NATS client more).
     const heavy = /^\s*import\s+(?!type\b)[^;]*from\s*['"](mqtt|ioredis|aedes|@nats-io\/[^'"]+)['"]/m;

@@ -144,6 +144,45 @@ function clientOptionsFor(options: MqttBusOptions, username: string | undefined,
   };
 }
 
+const closedError = (state: ConnectionState, what: string): BusError =>
+  new BusError(`${what}: the bus is ${state.closed ? 'closed' : 'not connected'}`, 'bus-closed');
+
+async function publishOn(state: ConnectionState, emit: (event: BusEvent) => void, topic: string, payload: Uint8Array, publishOptions: PublishOptions): Promise<void> {
+  const client = state.client;
+  if (!client || state.closed) throw closedError(state, `cannot publish on ${topic}`);
+  try {
+    await client.publishAsync(topic, toBuffer(payload), { qos: 1, retain: publishOptions.retain });
+  } catch (error) {
+    const denied = deniedReason(error);
+    if (denied !== undefined && !state.closed) {
+      emit({ type: 'denied', operation: 'publish', topic, reason: denied });
+      throw new BusError(`the broker denied publishing on ${topic}: ${denied}`, 'bus-denied', { cause: error });
+    }
+    throw new BusError(`publish on ${topic} failed: ${(error as Error).message}`, state.closed ? 'bus-closed' : 'bus-refused', { cause: error });
+  }
+}
+
+/** While offline, mqtt.js queues the SUBSCRIBE and replays it (options included) on every reconnect. */
+async function subscribeOn(state: ConnectionState, emit: (event: BusEvent) => void, pattern: string, subscribeOptions: SubscribeOptions | undefined): Promise<void> {
+  const client = state.client;
+  if (!client || state.closed) throw closedError(state, `cannot subscribe to ${pattern}`);
+  const noLocal = state.protocolVersion === 5 && subscribeOptions?.noLocal === true;
+  const denied = (reason: string): BusError => {
+    emit({ type: 'denied', operation: 'subscribe', topic: pattern, reason });
+    return new BusError(`the broker denied the subscription to ${pattern} (${reason})`, 'bus-denied');
+  };
+  let granted: readonly { readonly qos: number }[];
+  try {
+    granted = await client.subscribeAsync(pattern, noLocal ? { qos: 1, nl: true } : { qos: 1 });
+  } catch (error) {
+    // mqtt.js rejects a SUBACK failure (0x80, or an MQTT 5 reason code) with the packet attached.
+    if ((error as { packet?: { cmd?: string } }).packet?.cmd === 'suback') throw denied(`SUBACK: ${(error as Error).message}`);
+    throw new BusError(`subscribe to ${pattern} failed: ${(error as Error).message}`, state.closed ? 'bus-closed' : 'bus-unreachable', { cause: error });
+  }
+  const refused = granted.find((g) => g.qos === 128 || g.qos > 2);
+  if (refused) throw denied(`SUBACK ${refused.qos === 128 ? '0x80 failure' : `reason code ${refused.qos}`}`);
+}
+
 export function createMqttBus(url: string, options: MqttBusOptions): Bus {
   const target = parseMqttUrl(url);
   const requestedVersion = options.protocolVersion ?? target.protocolVersion;
@@ -172,9 +211,6 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
     return error;
   };
 
-  const closedError = (what: string): BusError =>
-    new BusError(`${what}: the bus is ${state.closed ? 'closed' : 'not connected'}`, 'bus-closed');
-
   return {
     kind: 'mqtt',
     // MQTT 3.1.1 has no subscription options: own messages always come back there.
@@ -194,42 +230,15 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
       state.closed = true;
       throw connectError(error, target, username);
     },
-    async publish(topic: string, payload: Uint8Array, publishOptions: PublishOptions) {
-      if (options.observer) throw new BusError(`cannot publish on ${topic}: this connection is an observer`, 'bus-refused');
-      const client = state.client;
-      if (!client || state.closed) throw closedError(`cannot publish on ${topic}`);
-      try {
-        await client.publishAsync(topic, toBuffer(payload), { qos: 1, retain: publishOptions.retain });
-      } catch (error) {
-        const denied = deniedReason(error);
-        if (denied !== undefined && !state.closed) {
-          emit({ type: 'denied', operation: 'publish', topic, reason: denied });
-          throw new BusError(`the broker denied publishing on ${topic}: ${denied}`, 'bus-denied', { cause: error });
-        }
-        throw new BusError(`publish on ${topic} failed: ${(error as Error).message}`, state.closed ? 'bus-closed' : 'bus-refused', { cause: error });
-      }
+    publish: (topic: string, payload: Uint8Array, publishOptions: PublishOptions) => {
+      if (options.observer) return Promise.reject(new BusError(`cannot publish on ${topic}: this connection is an observer`, 'bus-refused'));
+      return publishOn(state, emit, topic, payload, publishOptions);
     },
     async subscribe(pattern: string, subscribeOptions?: SubscribeOptions) {
-      const client = state.client;
-      if (!client || state.closed) throw closedError(`cannot subscribe to ${pattern}`);
+      if (!state.client || state.closed) throw closedError(state, `cannot subscribe to ${pattern}`);
       if (patterns.has(pattern)) return;
       patterns.add(pattern);
-      // While offline, mqtt.js queues the SUBSCRIBE and replays it (options included) on reconnect.
-      const noLocal = state.protocolVersion === 5 && subscribeOptions?.noLocal === true;
-      const denied = (reason: string): BusError => {
-        emit({ type: 'denied', operation: 'subscribe', topic: pattern, reason });
-        return new BusError(`the broker denied the subscription to ${pattern} (${reason})`, 'bus-denied');
-      };
-      let granted: readonly { readonly qos: number }[];
-      try {
-        granted = await client.subscribeAsync(pattern, noLocal ? { qos: 1, nl: true } : { qos: 1 });
-      } catch (error) {
-        // mqtt.js rejects a SUBACK failure (0x80, or an MQTT 5 reason code) with the packet attached.
-        if ((error as { packet?: { cmd?: string } }).packet?.cmd === 'suback') throw denied(`SUBACK: ${(error as Error).message}`);
-        throw new BusError(`subscribe to ${pattern} failed: ${(error as Error).message}`, state.closed ? 'bus-closed' : 'bus-unreachable', { cause: error });
-      }
-      const refused = granted.find((g) => g.qos === 128 || g.qos > 2);
-      if (refused) throw denied(`SUBACK ${refused.qos === 128 ? '0x80 failure' : `reason code ${refused.qos}`}`);
+      await subscribeOn(state, emit, pattern, subscribeOptions);
     },
     onMessage: listeners.onMessage,
     onEvent: listeners.onEvent,
