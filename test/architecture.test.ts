@@ -102,7 +102,7 @@ describe('architecture', () => {
 
   it('the service is wired from parts with one job each; no part imports the wiring', () => {
     // STYLE.md 21: service.ts wires, service-runner.ts runs the life; the parts know neither.
-    const parts = ['echo-queue', 'report-limiter', 'delivery', 'dependency-tracker', 'lifecycle', 'presence', 'publisher', 'receiver', 'store', 'envelope'];
+    const parts = ['echo-queue', 'report-limiter', 'delivery', 'dependency-tracker', 'lifecycle', 'presence', 'publisher', 'receiver', 'rejecter', 'state-intake', 'status-intake', 'store', 'envelope'];
     const wiring = ['./service.js', './service-runner.js'];
     for (const part of parts) {
       const file = join(SRC, 'runtime', `${part}.ts`);
