@@ -5,20 +5,22 @@ import { describe, expect, it } from 'vitest';
 /**
  * The folders are the pipeline (STYLE.md 1): imports point one way only.
  * manifest → model → codegen → cli; runtime and bus stand apart and never pull in
- * build-time tooling, because generated code ships with them.
+ * build-time tooling, because generated code ships with them. `shared` holds the few leaf
+ * helpers more than one of those needs (it imports only Node's built-ins, and ships with the runtime).
  */
 const SRC = join(import.meta.dirname, '..', 'src');
 
-type Layer = 'manifest' | 'model' | 'codegen' | 'cli' | 'runtime' | 'bus' | 'root';
+type Layer = 'manifest' | 'model' | 'codegen' | 'cli' | 'runtime' | 'bus' | 'shared' | 'root';
 
 const allowedLayers: Record<Layer, readonly Layer[]> = {
-  manifest: ['manifest'],
-  model: ['model', 'manifest'],
-  codegen: ['codegen', 'model', 'manifest', 'runtime', 'bus'],
-  cli: ['cli', 'codegen', 'model', 'manifest', 'runtime', 'bus', 'root'],
-  runtime: ['runtime', 'bus'],
-  bus: ['bus'],
-  root: ['manifest', 'model', 'codegen', 'cli', 'runtime', 'bus', 'root'],
+  manifest: ['manifest', 'shared'],
+  model: ['model', 'manifest', 'shared'],
+  codegen: ['codegen', 'model', 'manifest', 'runtime', 'bus', 'shared'],
+  cli: ['cli', 'codegen', 'model', 'manifest', 'runtime', 'bus', 'shared', 'root'],
+  runtime: ['runtime', 'bus', 'shared'],
+  bus: ['bus', 'shared'],
+  shared: [],
+  root: ['manifest', 'model', 'codegen', 'cli', 'runtime', 'bus', 'shared', 'root'],
 };
 
 /** Packages that are build-time tooling: never in the runtime's or a bus's import graph. */
@@ -36,7 +38,7 @@ function listSources(dir: string): string[] {
 
 function layerOf(file: string): Layer {
   const first = relative(SRC, file).split(sep)[0] ?? '';
-  return (['manifest', 'model', 'codegen', 'cli', 'runtime', 'bus'] as const).find((l) => l === first) ?? 'root';
+  return (['manifest', 'model', 'codegen', 'cli', 'runtime', 'bus', 'shared'] as const).find((l) => l === first) ?? 'root';
 }
 
 function importsOf(text: string): string[] {
@@ -60,6 +62,8 @@ describe('architecture', () => {
       if (specifier.startsWith('.')) {
         const target = layerOf(join(file, '..', specifier));
         if (!allowedLayers[layer].includes(target)) violations.push(`${specifier} (${layer} → ${target})`);
+      } else if (layer === 'shared') {
+        if (!specifier.startsWith('node:')) violations.push(`${specifier} (a shared leaf imports no package)`);
       } else if (layer === 'runtime' || layer === 'bus') {
         const pkg = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
         if (toolchainPackages.includes(pkg) && !runtimeSafeSpecifiers.some((r) => r.test(specifier))) {
