@@ -6,7 +6,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NAME_PATTERN } from '../../manifest/check-manifest.js';
+import { NAME_PATTERN } from '../../manifest/manifest-schema.js';
 import { CliError, UsageError } from '../cli-error.js';
 import type { CliContext, Command } from '../command.js';
 import { CONFIG_FILE, DEFAULT_CONFIG, loadConfig, type ChinookConfig } from '../config.js';
