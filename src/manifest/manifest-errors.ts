@@ -17,7 +17,9 @@ let compiled: ValidateFunction | undefined;
 export function manifestValidator(): ValidateFunction {
   // unicode: false — lengths in UTF-16 units (`.length`), as names were always measured;
   // the option is deprecated in ajv 8, and `logger: false` keeps its notice off stderr.
-  compiled ??= new Ajv({ allErrors: true, strict: true, unicode: false, logger: false }).compile(MANIFEST_SCHEMA);
+  // validateSchema: false — checking the schema against draft-07 doubled the cost (~10 ms
+  // more); the schema is fixed, and a test checks it against the meta-schema instead.
+  compiled ??= new Ajv({ allErrors: true, strict: true, unicode: false, validateSchema: false, logger: false }).compile(MANIFEST_SCHEMA);
   return compiled;
 }
 
