@@ -74,6 +74,15 @@ describe('architecture', () => {
     expect(violations).toEqual([]);
   });
 
+  it('defines the manifest format once: schemas/manifest.schema.json, read through manifest/manifest-schema.ts', () => {
+    // A hand checker beside the schema used to repeat the format; now no source writes the name pattern again,
+    // and the manifest is checked by validating with the schema (manifest-errors.ts only words ajv's errors).
+    const pattern = '[a-z][a-z0-9]*(-[a-z0-9]+)*';
+    expect(files.filter((f) => readFileSync(f, 'utf8').includes(pattern)).map((f) => relative(SRC, f))).toEqual([]);
+    expect(readFileSync(join(SRC, 'manifest', 'manifest-schema.ts'), 'utf8')).toContain("'../../schemas/manifest.schema.json'");
+    expect(importsOf(readFileSync(join(SRC, 'manifest', 'check-manifest.ts'), 'utf8'))).toContain('./manifest-errors.js');
+  });
+
   it('keeps the shared emulation parts adapter-neutral: the NATS adapter reuses them, never copies', () => {
     // will-emulation.ts (when to refresh, sweep, fire), retained-reads.ts (batching, read gate), phase.ts:
     // they know no adapter and no client library; each adapter brings its own store.
