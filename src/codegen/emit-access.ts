@@ -10,7 +10,7 @@
  */
 import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import type { AccessRights, Identity } from '../model/access.js';
-import { stateTopic, statusTopic } from '../runtime/envelope.js';
+import { allStates, allStatuses, stateTopic, statusTopic } from '../shared/topics.js';
 
 export const LIVENESS = 'liveness';
 
@@ -105,7 +105,7 @@ function redisServiceLine(identity: Identity, prefix: string, hash: string): str
  * observer gets the runtime's two patterns besides `<prefix>/*`.
  */
 function redisObserverLine(identity: Identity, prefix: string, hash: string): string {
-  const reads = [...new Set([...identity.subscribe, `${prefix}/state/+`, `${prefix}/status/+`].map(toGlob))];
+  const reads = [...new Set([...identity.subscribe, allStates(prefix), allStatuses(prefix)].map(toGlob))];
   return [
     `user ${identity.name} on #${hash} resetkeys resetchannels -@all`,
     REDIS_CONNECTION,

@@ -9,7 +9,7 @@ import standaloneCodeModule from 'ajv/dist/standalone/index.js';
 import { compile as compileTypes, type JSONSchema } from 'json-schema-to-typescript';
 import type { ErrorMode, StateSchemaCompiler } from '../manifest/compile-state-schema.js';
 import type { DomainModel, SystemModel } from '../model/types.js';
-import { stateTopic } from '../runtime/envelope.js';
+import { stateTopic } from '../shared/topics.js';
 import { defaultExportOf } from '../shared/default-export.js';
 import type { GenerateContext } from './context.js';
 import type { GeneratedFile } from './emitter.js';

@@ -1,7 +1,7 @@
 /** `system.ts`: the `SystemState` type and the `SystemSpec` value the runtime works from. */
 import type { SystemModel } from '../model/types.js';
 import { PROTOCOL } from '../runtime/contract.js';
-import { statusTopic } from '../runtime/envelope.js';
+import { statusTopic } from '../shared/topics.js';
 import type { GenerateContext } from './context.js';
 import type { GeneratedFile } from './emitter.js';
 import { docComment, propertyKey, quote } from './format.js';

@@ -1,7 +1,7 @@
 /** `topics.json` exactly as PROTOCOL.md shows it (no header: JSON has no comments) and a typed `topics.ts`. */
 import type { SystemModel } from '../model/types.js';
 import { PROTOCOL } from '../runtime/contract.js';
-import { stateTopic, statusTopic } from '../runtime/envelope.js';
+import { stateTopic, statusTopic } from '../shared/topics.js';
 import type { GenerateContext } from './context.js';
 import type { GeneratedFile } from './emitter.js';
 import { docComment, propertyKey, quote } from './format.js';

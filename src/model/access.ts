@@ -11,6 +11,7 @@
  *
  * Pure: no I/O, no secrets. Identities are sorted by name; every list is sorted.
  */
+import { allStates, allStatuses, stateTopic, statusTopic } from '../shared/topics.js';
 
 export const OBSERVER = 'observer';
 
@@ -57,8 +58,8 @@ export function buildAccessRights(input: AccessInput): AccessRights {
     return {
       name: service,
       role: 'service',
-      publish: [...owns.map((d) => `${prefix}/state/${d}`), `${prefix}/status/${service}`],
-      subscribe: [`${prefix}/state/+`, `${prefix}/status/+`],
+      publish: [...owns.map((d) => stateTopic(prefix, d)), statusTopic(prefix, service)],
+      subscribe: [allStates(prefix), allStatuses(prefix)],
       owns,
     };
   });

@@ -32,15 +32,7 @@ export interface StatusMessage {
   readonly time: string;
 }
 
-/** `<prefix>/state/<domain>` */
-export function stateTopic(prefix: string, domain: string): string {
-  return `${prefix}/state/${domain}`;
-}
-
-/** `<prefix>/status/<service>` */
-export function statusTopic(prefix: string, service: string): string {
-  return `${prefix}/status/${service}`;
-}
+export { stateTopic, statusTopic } from '../shared/topics.js';
 
 /** `chinook/<system>`, the default prefix. */
 export function defaultPrefix(system: string): string {

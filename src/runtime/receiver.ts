@@ -15,6 +15,7 @@ import type { ReportLimiter } from './report-limiter.js';
 import { createStateIntake, type StateIntakeHooks } from './state-intake.js';
 import { createStatusIntake, type StatusIntakeHooks } from './status-intake.js';
 import type { DomainEntry, Store } from './store.js';
+import { stateTopicPrefix } from '../shared/topics.js';
 
 export interface ReceiverCounters {
   received: number;
@@ -55,7 +56,7 @@ export interface Receiver {
  */
 export function createReceiver(options: ReceiverOptions): Receiver {
   const { service, store, maxPayloadBytes, hooks } = options;
-  const statePrefix = `${options.prefix}/state/`;
+  const statePrefix = stateTopicPrefix(options.prefix);
   const statusPrefix = `${options.prefix}/status/`;
   const counters: ReceiverCounters = { received: 0, applied: 0, duplicates: 0, rejected: {} };
   const reject = createRejecter(counters, options.limiter, hooks.report);

@@ -18,6 +18,7 @@ import type { Presence } from './presence.js';
 import type { Publisher } from './publisher.js';
 import type { Receiver } from './receiver.js';
 import type { Store } from './store.js';
+import { allStates, allStatuses } from '../shared/topics.js';
 
 /** How long to wait for the own `online` echo before going on without it. */
 const SYNC_TIMEOUT_MS = 2_000;
@@ -166,7 +167,7 @@ export class ServiceRunner {
   async #announce(bus: Bus): Promise<void> {
     const { presence, system } = this.parts;
     // Both at once: one round trip to the broker instead of two.
-    const subscribed = Promise.all([bus.subscribe(`${system.prefix}/state/+`, { noLocal: true }), bus.subscribe(`${system.prefix}/status/+`)]);
+    const subscribed = Promise.all([bus.subscribe(allStates(system.prefix), { noLocal: true }), bus.subscribe(allStatuses(system.prefix))]);
     if (bus.retainedDeliveredOnSubscribe === true) {
       // subscribe() resolves only once the retained state was delivered (Redis reads the keys
       // after subscribing): `online` needs neither to wait for the subscriptions nor its echo.

@@ -16,6 +16,7 @@ import type { SystemModel } from '../../model/types.js';
 import { toValidationIssues, type CompiledValidatorError } from '../../runtime/ajv-runtime.js';
 import type { DomainSpec, RejectReason } from '../../runtime/contract.js';
 import { decodeEnvelope } from '../../runtime/envelope.js';
+import { allStates, stateTopic, stateTopicPrefix } from '../../shared/topics.js';
 
 const usage = 'usage: chinook check-live --broker URL [DIR] [--timeout MS] [--format text|json]';
 
@@ -63,7 +64,7 @@ function specsOf(model: SystemModel, prefix: string): Record<string, DomainSpec>
       name: d.name,
       owner: d.owner,
       version: d.version,
-      topic: `${prefix}/state/${d.name}`,
+      topic: stateTopic(prefix, d.name),
       is: (value: unknown): value is unknown => validate(value) === true,
       explain: (value) => (validate(value) ? [] : toValidationIssues(validate.errors as readonly CompiledValidatorError[] | null | undefined)),
     };
@@ -73,7 +74,7 @@ function specsOf(model: SystemModel, prefix: string): Record<string, DomainSpec>
 
 /** Each domain of the system, and each other domain found on the bus, checked as a receiver on the current code would. */
 export function checkRetained(specs: Readonly<Record<string, DomainSpec>>, prefix: string, messages: ReadonlyMap<string, Buffer>): LiveCheck[] {
-  const statePrefix = `${prefix}/state/`;
+  const statePrefix = stateTopicPrefix(prefix);
   const names = new Set(Object.keys(specs));
   for (const topic of messages.keys()) if (topic.startsWith(statePrefix)) names.add(topic.slice(statePrefix.length));
   return [...names].sort().map((domain): LiveCheck => {
@@ -110,7 +111,7 @@ async function readBus(url: string, prefix: string, expected: readonly string[],
   const bus = createBus(url, { clientId: `chinook-check-live-${randomBytes(4).toString('hex')}`, observer: true, connectTimeoutMs: timeoutMs, reconnectPeriodMs: 1_000 });
   try {
     await bus.connect();
-    const read = await readRetained(bus, { pattern: `${prefix}/state/+`, expected, timeoutMs });
+    const read = await readRetained(bus, { pattern: allStates(prefix), expected, timeoutMs });
     return new Map(read.messages);
   } finally {
     await bus.close().catch(() => undefined);

@@ -2,6 +2,7 @@ import type { Bus } from '../../bus/bus.js';
 import type { Availability, SystemSpec } from '../../runtime/contract.js';
 import { decodeEnvelope, decodeStatus, type StateEnvelope, type StatusMessage } from '../../runtime/envelope.js';
 import { statusApplies } from '../../runtime/ordering.js';
+import { allStates, stateTopicPrefix } from '../../shared/topics.js';
 
 interface DomainView {
   epoch: number;
@@ -36,7 +37,7 @@ export async function observeSystem(bus: Bus, system: SystemSpec, events: Observ
   const domains = new Map<string, DomainView>();
   const statuses = new Map<string, { status: 'online' | 'offline'; onlineEpoch: number }>();
   let rejected = 0;
-  const statePrefix = `${system.prefix}/state/`;
+  const statePrefix = stateTopicPrefix(system.prefix);
   const statusPrefix = `${system.prefix}/status/`;
 
   bus.onMessage(({ topic, payload }) => {
@@ -76,7 +77,7 @@ export async function observeSystem(bus: Bus, system: SystemSpec, events: Observ
       events.statusReceived?.(result.message);
     }
   });
-  await bus.subscribe(`${system.prefix}/state/+`);
+  await bus.subscribe(allStates(system.prefix));
   await bus.subscribe(`${system.prefix}/status/+`);
 
   return {
