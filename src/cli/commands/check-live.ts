@@ -4,7 +4,7 @@ import { CliError, UsageError } from '../cli-error.js';
 import { loadConfig } from '../config.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadSystemFromDir } from '../load-system.js';
-import { oneOf, parseCommandArgs } from '../parse-args.js';
+import { oneOf, parseCommand } from '../parse-args.js';
 import { readRetained } from '../read-retained.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
 import { showUrl } from '../run/run-console.js';
@@ -136,11 +136,9 @@ function withoutPassword(text: string, url: string): string {
 }
 
 async function settingsOf(argv: readonly string[], ctx: CliContext): Promise<{ url: string; dir: string; timeoutMs: number; format: 'text' | 'json'; system: string; prefix: string } | undefined> {
-  const { values, positionals } = parseCommandArgs(argv, { broker: { type: 'string' }, timeout: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage);
-  if (values.help) {
-    ctx.stdout.write(help + '\n');
-    return undefined;
-  }
+  const parsed = parseCommand(argv, ctx, { broker: { type: 'string' }, timeout: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage, help);
+  if (parsed === undefined) return undefined;
+  const { values, positionals } = parsed;
   const format = oneOf('format', values.format, ['text', 'json'] as const, 'text', usage);
   const timeoutMs = parseTimeout(values.timeout);
   if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, usage);

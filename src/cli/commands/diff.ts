@@ -5,7 +5,7 @@ import { CliError, UsageError } from '../cli-error.js';
 import { loadConfig } from '../config.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadSystemFromDir, loadSystemFromFiles, readManifestFiles, type LoadedSystem } from '../load-system.js';
-import { oneOf, parseCommandArgs } from '../parse-args.js';
+import { oneOf, parseCommand } from '../parse-args.js';
 import { readManifestFilesAtCommit, resolveCommit } from '../read-git-manifests.js';
 import { renderDiagnostics, type DiagnosticFormat } from '../render-diagnostics.js';
 import { locateDiff, renderDiff } from '../render-diff.js';
@@ -70,11 +70,9 @@ export const diffCommand: Command = {
   summary: 'classify every manifest change against a git ref or folder (exit 1 on a breaking change without a version bump)',
   usage,
   async run(argv, ctx) {
-    const { values, positionals } = parseCommandArgs(argv, { against: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage);
-    if (values.help) {
-      ctx.stdout.write(help + '\n');
-      return ExitCode.ok;
-    }
+    const parsed = parseCommand(argv, ctx, { against: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage, help);
+    if (parsed === undefined) return ExitCode.ok;
+    const { values, positionals } = parsed;
     const format = oneOf('format', values.format, FORMATS, 'text', usage);
     const against = values.against;
     if (against === undefined || against === '') throw new UsageError('--against REF|DIR is required', usage);

@@ -24,7 +24,7 @@ import { forEachConcurrently } from '../for-each-concurrently.js';
 import { loadSystemFromFiles, readManifestFiles } from '../load-system.js';
 import { ensureEsmScope } from '../module-type.js';
 import { describeOrphans, findOrphanHandlers } from '../orphan-handlers.js';
-import { oneOf, parseCommandArgs } from '../parse-args.js';
+import { oneOf, parseCommand } from '../parse-args.js';
 import { exists, toPosix } from '../paths.js';
 import { renderCheckResult, renderDiagnostics, type DiagnosticFormat, type StaleFile } from '../render-diagnostics.js';
 
@@ -284,15 +284,9 @@ export const generateCommand: Command = {
   summary: 'validate, then write types, validators, topic map and service stubs (--check: verify only)',
   usage,
   async run(argv, ctx) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { out: { type: 'string' }, check: { type: 'boolean' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      usage,
-    );
-    if (values.help) {
-      ctx.stdout.write(help + '\n');
-      return ExitCode.ok;
-    }
+    const parsed = parseCommand(argv, ctx, { out: { type: 'string' }, check: { type: 'boolean' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage, help);
+    if (parsed === undefined) return ExitCode.ok;
+    const { values, positionals } = parsed;
     const format = oneOf('format', values.format, FORMATS, 'text', usage);
     if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, usage);
     if (values.out === '') throw new UsageError('--out needs a folder', usage);

@@ -12,7 +12,7 @@ import type { CliContext, Command } from '../command.js';
 import { CONFIG_FILE, DEFAULT_CONFIG, loadConfig, type ChinookConfig } from '../config.js';
 import { ExitCode } from '../exit-codes.js';
 import { ensureEsmScope, findPackageScope } from '../module-type.js';
-import { parseCommandArgs } from '../parse-args.js';
+import { parseCommand } from '../parse-args.js';
 
 const usage = 'usage: chinook init [DIR]';
 
@@ -179,11 +179,9 @@ export const initCommand: Command = {
   summary: 'set up a project: config, an example manifest, tsconfig, scripts, CI workflow (never overwrites)',
   usage,
   async run(argv, ctx: CliContext) {
-    const { values, positionals } = parseCommandArgs(argv, { help: { type: 'boolean', short: 'h' } }, usage);
-    if (values.help) {
-      ctx.stdout.write(help + '\n');
-      return ExitCode.ok;
-    }
+    const parsed = parseCommand(argv, ctx, { help: { type: 'boolean', short: 'h' } }, usage, help);
+    if (parsed === undefined) return ExitCode.ok;
+    const { values, positionals } = parsed;
     if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, usage);
     const root = resolve(ctx.cwd, positionals[0] ?? '.');
     try {

@@ -1,6 +1,6 @@
 import type { Bus } from '../../bus/bus.js';
 import type { Availability, SystemSpec } from '../../runtime/contract.js';
-import { decodeEnvelope, decodeStatus, type StateEnvelope, type StatusMessage } from '../../runtime/envelope.js';
+import { decodeEnvelope, decodeStatus, stateTopic, statusTopic, type StateEnvelope, type StatusMessage } from '../../runtime/envelope.js';
 import { statusApplies } from '../../runtime/ordering.js';
 
 interface DomainView {
@@ -36,8 +36,8 @@ export async function observeSystem(bus: Bus, system: SystemSpec, events: Observ
   const domains = new Map<string, DomainView>();
   const statuses = new Map<string, { status: 'online' | 'offline'; onlineEpoch: number }>();
   let rejected = 0;
-  const statePrefix = `${system.prefix}/state/`;
-  const statusPrefix = `${system.prefix}/status/`;
+  const statePrefix = stateTopic(system.prefix, '');
+  const statusPrefix = statusTopic(system.prefix, '');
 
   bus.onMessage(({ topic, payload }) => {
     if (topic.startsWith(statePrefix)) {
@@ -76,8 +76,8 @@ export async function observeSystem(bus: Bus, system: SystemSpec, events: Observ
       events.statusReceived?.(result.message);
     }
   });
-  await bus.subscribe(`${system.prefix}/state/+`);
-  await bus.subscribe(`${system.prefix}/status/+`);
+  await bus.subscribe(stateTopic(system.prefix, '+'));
+  await bus.subscribe(statusTopic(system.prefix, '+'));
 
   return {
     domain: (name) => domains.get(name),
