@@ -1,8 +1,12 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './cli-error.js';
-import type { CliContext } from './command.js';
+import type { CliContext, Command } from './command.js';
+import { ExitCode } from './exit-codes.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** A command's arguments, parsed against its `options`. */
+export type ParsedArgs<O extends Options> = ReturnType<typeof parseCommandArgs<O>>;
 
 /**
  * `node:util` parseArgs with the CLI's conventions: unknown flags and bad values are
@@ -32,13 +36,35 @@ export function parseCommand<O extends Options & { readonly help: { readonly typ
   options: O,
   usage: string,
   help: string = usage,
-): ReturnType<typeof parseCommandArgs<O>> | undefined {
+): ParsedArgs<O> | undefined {
   const parsed = parseCommandArgs(argv, options, usage);
   if ((parsed.values as { help?: boolean }).help === true) {
     ctx.stdout.write(help + '\n');
     return undefined;
   }
   return parsed;
+}
+
+/**
+ * A command's `run` that starts as every command does (`parseCommand`): on `--help` it prints
+ * the help and exits 0; otherwise `run` gets the parsed arguments.
+ */
+export function commandRun<O extends Options & { readonly help: { readonly type: 'boolean' } }>(
+  options: O,
+  usage: string,
+  help: string,
+  run: (args: ParsedArgs<O>, ctx: CliContext) => Promise<ExitCode>,
+): Command['run'] {
+  return async (argv, ctx) => {
+    const parsed = parseCommand(argv, ctx, options, usage, help);
+    return parsed === undefined ? ExitCode.ok : run(parsed, ctx);
+  };
+}
+
+/** The one optional folder argument of a command; a usage error when there are more. */
+export function optionalFolder(positionals: readonly string[], usage: string): string | undefined {
+  if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, usage);
+  return positionals[0];
 }
 
 /** A whole-number flag from `min` to `max`; undefined when it is not given, a usage error when it is out of range. */

@@ -11,7 +11,7 @@ import { identitiesNeedingSecrets, renderAccessFiles, type AccessFile } from '..
 import { CliError, UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { flagEnvOrConfig, parseCommand } from '../parse-args.js';
+import { commandRun, flagEnvOrConfig, optionalFolder } from '../parse-args.js';
 import { loadSecrets } from '../access/secrets.js';
 import { loadAccessRights } from '../access/load-rights.js';
 
@@ -75,12 +75,9 @@ async function writeChanged(out: string, files: readonly AccessFile[]): Promise<
 export const aclCommand: Command = {
   summary: 'write broker ACL and password files (mosquitto, Redis, EMQX) from the manifests',
   usage,
-  async run(argv, ctx) {
-    const parsed = parseCommand(argv, ctx, options, usage, help);
-    if (parsed === undefined) return ExitCode.ok;
-    const { values, positionals } = parsed;
-    if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, usage);
-    const loaded = await loadAccessRights(ctx, positionals[0]);
+  run: commandRun(options, usage, help, async ({ values, positionals }, ctx) => {
+    const folder = optionalFolder(positionals, usage);
+    const loaded = await loadAccessRights(ctx, folder);
     if (loaded === undefined) return ExitCode.failure;
     const { rights, config } = loaded;
     const names = identitiesNeedingSecrets(rights);
@@ -108,5 +105,5 @@ export const aclCommand: Command = {
     if (loadedSecrets.rotated.length > 0) say(`rotated the secrets of ${loadedSecrets.rotated.join(', ')}: reload the broker, then restart those services`);
     say(changed.length > 0 ? `wrote ${changed.join(', ')} in ${out} (${rights.identities.length} identities)` : `${out} is up to date`);
     return ExitCode.ok;
-  },
+  }),
 };

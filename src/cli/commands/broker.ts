@@ -3,7 +3,7 @@ import type { CliContext, Command } from '../command.js';
 import type { BrokerAccess } from '../../bus/broker-access.js';
 import { CliError, UsageError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
-import { parseCommand, parseWhole } from '../parse-args.js';
+import { commandRun, parseWhole } from '../parse-args.js';
 import { waitForStopSignal } from '../signals.js';
 import { startEmbeddedBroker } from '../../bus/embedded-broker.js';
 
@@ -37,10 +37,7 @@ async function loadBrokerAccess(ctx: CliContext, dir: string): Promise<BrokerAcc
 export const brokerCommand: Command = {
   summary: 'run the embedded MQTT broker (aedes, in memory) for other clients',
   usage,
-  async run(argv, ctx) {
-    const parsed = parseCommand(argv, ctx, { port: { type: 'string' }, host: { type: 'string' }, secrets: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage);
-    if (parsed === undefined) return ExitCode.ok;
-    const { values, positionals } = parsed;
+  run: commandRun({ port: { type: 'string' }, host: { type: 'string' }, secrets: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage, usage, async ({ values, positionals }, ctx) => {
     if (positionals.length > 0) throw new UsageError(`unexpected argument \`${positionals[0]}\``, usage);
     const port = parseWhole('port', values.port, { max: 65535 }, usage) ?? 1883;
     const host = values.host ?? '127.0.0.1';
@@ -67,5 +64,5 @@ export const brokerCommand: Command = {
     await broker.close();
     ctx.stdout.write('chinook broker: stopped\n');
     return ExitCode.ok;
-  },
+  }),
 };

@@ -24,7 +24,7 @@ import { forEachConcurrently } from '../for-each-concurrently.js';
 import { loadSystemFromFiles, readManifestFiles } from '../load-system.js';
 import { ensureEsmScope } from '../module-type.js';
 import { describeOrphans, findOrphanHandlers } from '../orphan-handlers.js';
-import { oneOf, parseCommand } from '../parse-args.js';
+import { commandRun, oneOf, optionalFolder } from '../parse-args.js';
 import { exists, toPosix } from '../paths.js';
 import { renderCheckResult, renderDiagnostics, type DiagnosticFormat, type StaleFile } from '../render-diagnostics.js';
 
@@ -283,15 +283,12 @@ async function writeOutputs(cwd: string, target: GenerateTarget, result: Generat
 export const generateCommand: Command = {
   summary: 'validate, then write types, validators, topic map and service stubs (--check: verify only)',
   usage,
-  async run(argv, ctx) {
-    const parsed = parseCommand(argv, ctx, { out: { type: 'string' }, check: { type: 'boolean' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage, help);
-    if (parsed === undefined) return ExitCode.ok;
-    const { values, positionals } = parsed;
+  run: commandRun({ out: { type: 'string' }, check: { type: 'boolean' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage, help, async ({ values, positionals }, ctx) => {
     const format = oneOf('format', values.format, FORMATS, 'text', usage);
-    if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, usage);
+    const folder = optionalFolder(positionals, usage);
     if (values.out === '') throw new UsageError('--out needs a folder', usage);
     const config = await loadConfig(ctx.cwd);
-    const target = await resolveTarget(ctx.cwd, config, positionals[0], values.out);
+    const target = await resolveTarget(ctx.cwd, config, folder, values.out);
     // Read once: the same texts are hashed for the no-change cache and built into the model.
     const read = await readManifestFiles(target.dir, ctx.cwd);
     const inputsHash = computeInputsHash(target.settings, read.files);
@@ -318,5 +315,5 @@ export const generateCommand: Command = {
     await declareEsm(ctx, say, target.outRel, planned.result.scaffolds.length > 0 ? target.settings.handlersDir : undefined);
     await warnOrphans(ctx, target.settings.handlersDir, target.outRel, stubNames(planned.result.files.map((f) => f.path)));
     return ExitCode.ok;
-  },
+  }),
 };

@@ -4,7 +4,7 @@ import type { Command, CliContext } from '../command.js';
 import { CliError, UsageError } from '../cli-error.js';
 import { connectBus } from '../connect-bus.js';
 import { ExitCode } from '../exit-codes.js';
-import { flagEnvOrConfig, parseCommand, parseWhole } from '../parse-args.js';
+import { commandRun, flagEnvOrConfig, parseWhole } from '../parse-args.js';
 import { loadConfig } from '../config.js';
 import { loadSystemFromDir } from '../load-system.js';
 import { waitForStopSignal } from '../signals.js';
@@ -79,10 +79,7 @@ async function loadGraph(manifests: string, system: SystemSpec, cwd: string): Pr
 export const inspectCommand: Command = {
   summary: 'watch a running system (read-only): live web page and HTTP API',
   usage,
-  async run(argv, ctx) {
-    const parsed = parseCommand(argv, ctx, options, usage);
-    if (parsed === undefined) return ExitCode.ok;
-    const { values, positionals } = parsed;
+  run: commandRun(options, usage, usage, async ({ values, positionals }, ctx) => {
     if (positionals.length > 0) throw new UsageError(`unexpected argument \`${positionals[0]}\``, usage);
     hidePasswordFromPs(values.broker, (line) => void ctx.stderr.write(`chinook inspect: ${line}\n`));
     const config = await loadConfig(ctx.cwd);
@@ -123,5 +120,5 @@ export const inspectCommand: Command = {
       await server.close();
       await bus.close().catch(() => undefined);
     }
-  },
+  }),
 };

@@ -13,7 +13,7 @@ import type { CliContext, Command } from '../command.js';
 import { loadConfig } from '../config.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadSystemFromDir } from '../load-system.js';
-import { flagEnvOrConfig, parseCommand } from '../parse-args.js';
+import { commandRun, flagEnvOrConfig, optionalFolder } from '../parse-args.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
 import { findPrunable, maskPassword, type Prunable, type SystemNames } from '../prune/find-prunable.js';
 import { readRetainedTopics } from '../prune/read-retained.js';
@@ -68,11 +68,8 @@ function describe(p: Prunable): string {
 export const pruneCommand: Command = {
   summary: 'clear retained state of domains (and statuses of services) no longer in the system (dry run unless --yes)',
   usage,
-  async run(argv, ctx) {
-    const parsed = parseCommand(argv, ctx, options, usage, help);
-    if (parsed === undefined) return ExitCode.ok;
-    const { values, positionals } = parsed;
-    if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, usage);
+  run: commandRun(options, usage, help, async ({ values, positionals }, ctx) => {
+    const folder = optionalFolder(positionals, usage);
     const config = await loadConfig(ctx.cwd);
     const url = flagEnvOrConfig(values.broker, ctx.env['CHINOOK_BROKER'], config.broker);
     if (url === undefined || url === '') {
@@ -80,7 +77,7 @@ export const pruneCommand: Command = {
     }
     const system = values.system ?? config.system;
     const prefix = values.system === undefined && config.prefix !== undefined ? config.prefix : defaultPrefix(system);
-    const names = await loadSystemNames(positionals[0] ?? config.manifests, ctx, system, prefix);
+    const names = await loadSystemNames(folder ?? config.manifests, ctx, system, prefix);
     const bus = await connect(url, usage);
     try {
       const retained = await readRetainedTopics(bus, [stateTopic(prefix, '+'), statusTopic(prefix, '+')], `${prefix}/prune`);
@@ -107,5 +104,5 @@ export const pruneCommand: Command = {
     } finally {
       await bus.close().catch(() => undefined);
     }
-  },
+  }),
 };

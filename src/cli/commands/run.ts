@@ -1,7 +1,7 @@
 import type { Command, CliContext } from '../command.js';
 import { CliError, UsageError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
-import { flagEnvOrConfig, oneOf, parseCommand, parseWhole } from '../parse-args.js';
+import { commandRun, flagEnvOrConfig, oneOf, parseWhole, type ParsedArgs } from '../parse-args.js';
 import { loadConfig, type ChinookConfig } from '../config.js';
 import { refuseStaleGeneratedCode } from '../run/check-before-run.js';
 import { compileProject, loadProject, type CompiledProject, type LoadedProject } from '../run/load-project.js';
@@ -50,7 +50,7 @@ const options = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type RunValues = NonNullable<ReturnType<typeof parseCommand<typeof options>>>['values'];
+type RunValues = ParsedArgs<typeof options>['values'];
 
 /** The run's settings: each from its flag, else the environment, else chinook.config.yaml. */
 function readSettings(values: RunValues, env: NodeJS.ProcessEnv, config: ChinookConfig): RunSettings {
@@ -135,10 +135,7 @@ async function runSupervised(run: ServicesRun, ctx: CliContext): Promise<ExitCod
 export const runCommand: Command = {
   summary: 'run services\' handlers on the bus (default: every service, on an embedded broker)',
   usage,
-  async run(argv, ctx) {
-    const parsed = parseCommand(argv, ctx, options, usage);
-    if (parsed === undefined) return ExitCode.ok;
-    const { values, positionals } = parsed;
+  run: commandRun(options, usage, usage, async ({ values, positionals }, ctx) => {
     hidePasswordFromPs(values.broker, (line) => void ctx.stderr.write(`chinook run: ${line}\n`));
     const config: ChinookConfig = await loadConfig(ctx.cwd);
     const settings = readSettings(values, ctx.env, config);
@@ -161,5 +158,5 @@ export const runCommand: Command = {
     } finally {
       await broker?.close();
     }
-  },
+  }),
 };
