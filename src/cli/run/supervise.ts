@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { CompiledProject } from './load-project.js';
@@ -91,7 +92,7 @@ function spawnService(service: string, cwd: string, env: Readonly<Record<string,
  * Calls `end` once when the child ends, with how and whether it failed; the promise resolves
  * then. A child that fails to spawn may report both `error` and `exit`: it ends once.
  */
-export function whenEnded(child: Pick<ChildProcess, 'once'>, end: (description: string, failed: boolean) => void): Promise<void> {
+export function whenEnded(child: Pick<EventEmitter, 'once'>, end: (description: string, failed: boolean) => void): Promise<void> {
   let finished = false;
   const finish = (description: string, failed: boolean): void => {
     if (finished) return;
