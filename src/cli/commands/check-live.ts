@@ -10,6 +10,7 @@ import { renderDiagnostics } from '../render-diagnostics.js';
 import { showUrl } from '../run/run-console.js';
 import { BusError } from '../../bus/bus.js';
 import { createBus } from '../../bus/create-bus.js';
+import { defaultPrefix, stateTopic } from '../../runtime/envelope.js';
 import { externalIdentities } from '../run/credentials.js';
 import { createStateSchemaCompiler } from '../../manifest/compile-state-schema.js';
 import type { SystemModel } from '../../model/types.js';
@@ -110,7 +111,7 @@ async function readBus(url: string, prefix: string, expected: readonly string[],
   const bus = createBus(url, { clientId: `chinook-check-live-${randomBytes(4).toString('hex')}`, observer: true, connectTimeoutMs: timeoutMs, reconnectPeriodMs: 1_000 });
   try {
     await bus.connect();
-    const read = await readRetained(bus, { pattern: `${prefix}/state/+`, expected, timeoutMs });
+    const read = await readRetained(bus, { pattern: stateTopic(prefix, '+'), expected, timeoutMs });
     return new Map(read.messages);
   } finally {
     await bus.close().catch(() => undefined);
@@ -148,7 +149,7 @@ async function settingsOf(argv: readonly string[], ctx: CliContext): Promise<{ u
   if (!/^(mqtts?|rediss?|nats):\/\/./i.test(url)) throw new UsageError(`unsupported bus URL \`${showUrl(url)}\`: use mqtt://, mqtts://, redis://, rediss:// or nats://`, usage);
   // As the `observer` identity when credentials are set up (docs/security.md): it only reads.
   const observerUrl = await externalIdentities(url, ctx.env, ctx.env['CHINOOK_SECRETS'] || config.secrets, ctx.cwd).consoleUrl();
-  return { url: observerUrl, dir: folder ?? config.manifests, timeoutMs, format, system: config.system, prefix: config.prefix ?? `chinook/${config.system}` };
+  return { url: observerUrl, dir: folder ?? config.manifests, timeoutMs, format, system: config.system, prefix: config.prefix ?? defaultPrefix(config.system) };
 }
 
 export const checkLiveCommand: Command = {
