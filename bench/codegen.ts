@@ -12,13 +12,15 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import Ajv2020Module from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import standaloneCodeModule from 'ajv/dist/standalone/index.js';
-import { compile as compileTypes } from 'json-schema-to-typescript';
+import { compile as compileTypes, type JSONSchema } from 'json-schema-to-typescript';
 import { parse } from 'yaml';
 import { createGenerateContext } from '../src/codegen/context.js';
-import { AJV_OPTIONS, JSTT_OPTIONS } from '../src/codegen/emit-domains.js';
+import { JSTT_OPTIONS } from '../src/codegen/emit-domains.js';
+import { STATE_CHECK_OPTIONS, STATE_COMPILE_OPTIONS } from '../src/manifest/compile-state-schema.js';
+import { defaultExportOf } from '../src/shared/default-export.js';
 import { generateOutputs } from '../src/codegen/generate.js';
 import { generateCommand } from '../src/cli/commands/generate.js';
 import { buildSystem } from '../src/model/build-system.js';
@@ -31,12 +33,8 @@ export interface CodegenRow {
   ratio?: number;
 }
 
-function unwrap<T>(module: T | { default: T }): T {
-  return typeof module === 'function' ? (module as T) : (module as { default: T }).default;
-}
-const Ajv2020 = unwrap(Ajv2020Module);
-const addFormats = unwrap(addFormatsModule);
-const standaloneCode = unwrap(standaloneCodeModule);
+const addFormats = defaultExportOf<typeof addFormatsModule.default>(addFormatsModule);
+const standaloneCode = defaultExportOf<typeof standaloneCodeModule.default>(standaloneCodeModule);
 
 /** `count` domains in count/2 services; each depends on earlier services' domains only (no loop). */
 export function createManifests(count: number): { path: string; text: string }[] {
@@ -73,13 +71,15 @@ export function createManifests(count: number): { path: string; text: string }[]
   });
 }
 
-/** The floor: json-schema-to-typescript + ajv standalone per schema, nothing else. */
+/** The floor: json-schema-to-typescript + ajv standalone per schema (the fast check and the explaining one), nothing else. */
 async function runFloor(schemas: readonly Record<string, unknown>[]): Promise<void> {
   for (const [i, schema] of schemas.entries()) {
-    await compileTypes(structuredClone(schema) as never, `D${i}`, JSTT_OPTIONS);
-    const ajv = new Ajv2020(AJV_OPTIONS);
-    addFormats(ajv);
-    standaloneCode(ajv, ajv.compile(schema));
+    await compileTypes(structuredClone(schema) as JSONSchema, `D${i}`, JSTT_OPTIONS);
+    for (const options of [STATE_CHECK_OPTIONS, STATE_COMPILE_OPTIONS]) {
+      const ajv = new Ajv2020(options);
+      addFormats(ajv);
+      standaloneCode(ajv, ajv.compile(schema));
+    }
   }
 }
 

@@ -5,20 +5,22 @@ import { describe, expect, it } from 'vitest';
 /**
  * The folders are the pipeline (STYLE.md 1): imports point one way only.
  * manifest → model → codegen → cli; runtime and bus stand apart and never pull in
- * build-time tooling, because generated code ships with them.
+ * build-time tooling, because generated code ships with them. `shared` holds the few leaf
+ * helpers more than one of those needs (it imports only Node's built-ins, and ships with the runtime).
  */
 const SRC = join(import.meta.dirname, '..', 'src');
 
-type Layer = 'manifest' | 'model' | 'codegen' | 'cli' | 'runtime' | 'bus' | 'root';
+type Layer = 'manifest' | 'model' | 'codegen' | 'cli' | 'runtime' | 'bus' | 'shared' | 'root';
 
 const allowedLayers: Record<Layer, readonly Layer[]> = {
-  manifest: ['manifest'],
-  model: ['model', 'manifest'],
-  codegen: ['codegen', 'model', 'manifest', 'runtime', 'bus'],
-  cli: ['cli', 'codegen', 'model', 'manifest', 'runtime', 'bus', 'root'],
-  runtime: ['runtime', 'bus'],
-  bus: ['bus'],
-  root: ['manifest', 'model', 'codegen', 'cli', 'runtime', 'bus', 'root'],
+  manifest: ['manifest', 'shared'],
+  model: ['model', 'manifest', 'shared'],
+  codegen: ['codegen', 'model', 'manifest', 'runtime', 'bus', 'shared'],
+  cli: ['cli', 'codegen', 'model', 'manifest', 'runtime', 'bus', 'shared', 'root'],
+  runtime: ['runtime', 'bus', 'shared'],
+  bus: ['bus', 'shared'],
+  shared: [],
+  root: ['manifest', 'model', 'codegen', 'cli', 'runtime', 'bus', 'shared', 'root'],
 };
 
 /** Packages that are build-time tooling: never in the runtime's or a bus's import graph. */
@@ -36,7 +38,7 @@ function listSources(dir: string): string[] {
 
 function layerOf(file: string): Layer {
   const first = relative(SRC, file).split(sep)[0] ?? '';
-  return (['manifest', 'model', 'codegen', 'cli', 'runtime', 'bus'] as const).find((l) => l === first) ?? 'root';
+  return (['manifest', 'model', 'codegen', 'cli', 'runtime', 'bus', 'shared'] as const).find((l) => l === first) ?? 'root';
 }
 
 function importsOf(text: string): string[] {
@@ -60,6 +62,8 @@ describe('architecture', () => {
       if (specifier.startsWith('.')) {
         const target = layerOf(join(file, '..', specifier));
         if (!allowedLayers[layer].includes(target)) violations.push(`${specifier} (${layer} → ${target})`);
+      } else if (layer === 'shared') {
+        if (!specifier.startsWith('node:')) violations.push(`${specifier} (a shared leaf imports no package)`);
       } else if (layer === 'runtime' || layer === 'bus') {
         const pkg = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
         if (toolchainPackages.includes(pkg) && !runtimeSafeSpecifiers.some((r) => r.test(specifier))) {
@@ -68,6 +72,15 @@ describe('architecture', () => {
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it('defines the manifest format once: schemas/manifest.schema.json, read through manifest/manifest-schema.ts', () => {
+    // A hand checker beside the schema used to repeat the format; now no source writes the name pattern again,
+    // and the manifest is checked by validating with the schema (manifest-errors.ts only words ajv's errors).
+    const pattern = '[a-z][a-z0-9]*(-[a-z0-9]+)*';
+    expect(files.filter((f) => readFileSync(f, 'utf8').includes(pattern)).map((f) => relative(SRC, f))).toEqual([]);
+    expect(readFileSync(join(SRC, 'manifest', 'manifest-schema.ts'), 'utf8')).toContain("'../../schemas/manifest.schema.json'");
+    expect(importsOf(readFileSync(join(SRC, 'manifest', 'check-manifest.ts'), 'utf8'))).toContain('./manifest-errors.js');
   });
 
   it('keeps the shared emulation parts adapter-neutral: the NATS adapter reuses them, never copies', () => {
@@ -84,6 +97,15 @@ describe('architecture', () => {
     }
   });
 
+  it('the MQTT adapter is in parts: URL, sockets, connection; the parts know nothing of the connection', () => {
+    for (const part of ['mqtt-url.ts', 'mqtt-socket.ts']) {
+      const file = join(SRC, 'bus', part);
+      expect(files, `src/bus/${part}`).toContain(file);
+      expect(importsOf(readFileSync(file, 'utf8')).filter((s) => s === './mqtt.js' || s === 'mqtt'), part).toEqual([]);
+    }
+    expect(importsOf(readFileSync(join(SRC, 'bus', 'mqtt.ts'), 'utf8'))).toEqual(expect.arrayContaining(['./mqtt-url.js', './mqtt-socket.js']));
+  });
+
   it('loads bus client libraries only when a bus of that kind connects', () => {
     // Importing chinook-ipc/runtime must not pay for every adapter (mqtt, ioredis, aedes cost ~400 ms together; the NATS client more).
     const heavy = /^\s*import\s+(?!type\b)[^;]*from\s*['"](mqtt|ioredis|aedes|@nats-io\/[^'"]+)['"]/m;
@@ -93,7 +115,7 @@ describe('architecture', () => {
 
   it('the service is wired from parts with one job each; no part imports the wiring', () => {
     // STYLE.md 21: service.ts wires, service-runner.ts runs the life; the parts know neither.
-    const parts = ['echo-queue', 'report-limiter', 'delivery', 'dependency-tracker', 'lifecycle', 'presence', 'publisher', 'receiver', 'store', 'envelope'];
+    const parts = ['echo-queue', 'report-limiter', 'delivery', 'dependency-tracker', 'lifecycle', 'presence', 'publisher', 'receiver', 'rejecter', 'state-intake', 'status-intake', 'store', 'envelope'];
     const wiring = ['./service.js', './service-runner.js'];
     for (const part of parts) {
       const file = join(SRC, 'runtime', `${part}.ts`);

@@ -1,7 +1,7 @@
 /**
  * One entry point from a URL to a bus, so generated code and handlers never name an adapter:
  *
- * - `mqtt://[user:pass@]host[:port][?protocol=4|5]`, `mqtts://…` (TLS): the MQTT adapter;
+ * - `mqtt://[user:pass@]host[:port][?protocol=4|5]`, `mqtts://…` (TLS): the MQTT adapter (MQTT 5 or 3.1.1, negotiated without `?protocol=`);
  *   `protocol` picks MQTT 3.1.1 (4, the default) or MQTT 5.
  * - `redis://[user:pass@]host[:port][/db]`, `rediss://…` (TLS): the Redis adapter.
  * - `nats://[user:pass@]host[:port][,host[:port]…][?replicas=N]`: the NATS JetStream adapter

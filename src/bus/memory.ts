@@ -4,7 +4,8 @@
  * on a simulated crash (`close({ abrupt: true })`) and not on a clean close, and a
  * simulated broker restart. Delivery is asynchronous (as on a real bus) and in publish order.
  */
-import { BusError, matchesTopic, type Bus, type BusMessage, type BusOptions, type PublishOptions } from './bus.js';
+import { BusError, matchesTopic, type Bus, type BusEvent, type BusMessage, type BusOptions, type PublishOptions } from './bus.js';
+import { createDeferredDelivery, type DeferredDelivery } from './deferred-delivery.js';
 import { createBusListeners } from './listeners.js';
 
 /** What the broker keeps about one connected bus. */
@@ -38,16 +39,59 @@ interface MemoryBrokerInternal {
   route(topic: string, payload: Buffer, retain: boolean): void;
   /** Queue the retained messages matching `pattern` for `client`. */
   deliverRetained(client: MemoryClient, pattern: string): void;
-  readonly restarting: boolean;
+  waitUntilUp(): Promise<void>;
+}
+
+/** A simulated broker restart; clients wait for it to end before (re)connecting or publishing. */
+interface Restarts {
+  restart(keepRetained: boolean): Promise<void>;
   waitUntilUp(): Promise<void>;
 }
 
 export function createMemoryBroker(): MemoryBroker {
   const retained = new Map<string, Buffer>();
   const clients = new Map<string, MemoryClient>();
-  let restarting: Promise<void> | undefined;
+  const restarts = createRestarts(clients, retained);
+  return {
+    get clientCount() {
+      return clients.size;
+    },
+    retainedTopics() {
+      return [...retained.keys()];
+    },
+    restart(options = {}) {
+      return restarts.restart(options.keepRetained === true);
+    },
+    internal: createBrokerInternal(clients, retained, restarts),
+  };
+}
 
-  const internal: MemoryBrokerInternal = {
+function createRestarts(clients: Map<string, MemoryClient>, retained: Map<string, Buffer>): Restarts {
+  let restarting: Promise<void> | undefined;
+  return {
+    async restart(keepRetained) {
+      if (restarting) return restarting;
+      const connected = [...clients.values()];
+      clients.clear();
+      restarting = (async () => {
+        if (!keepRetained) retained.clear();
+        for (const client of connected) client.drop('broker restarted');
+        await new Promise((resolve) => setImmediate(resolve));
+      })();
+      try {
+        await restarting;
+      } finally {
+        restarting = undefined;
+      }
+    },
+    waitUntilUp() {
+      return restarting ?? Promise.resolve();
+    },
+  };
+}
+
+function createBrokerInternal(clients: Map<string, MemoryClient>, retained: Map<string, Buffer>, restarts: Restarts): MemoryBrokerInternal {
+  return {
     retained,
     attach(client) {
       // As on MQTT: a second connection with the same client id takes over the first.
@@ -64,58 +108,32 @@ export function createMemoryBroker(): MemoryBroker {
         if (payload.length === 0) retained.delete(topic);
         else retained.set(topic, payload);
       }
-      const live: BusMessage = { topic, payload, retained: false };
-      for (const client of clients.values()) {
-        for (const pattern of client.patterns) {
-          if (matchesTopic(pattern, topic)) {
-            client.enqueue(live);
-            break;
-          }
-        }
-      }
+      routeLive(clients, { topic, payload, retained: false });
     },
     deliverRetained(client, pattern) {
       for (const [topic, payload] of retained) {
         if (matchesTopic(pattern, topic)) client.enqueue({ topic, payload, retained: true });
       }
     },
-    get restarting() {
-      return restarting !== undefined;
-    },
-    waitUntilUp() {
-      return restarting ?? Promise.resolve();
-    },
+    waitUntilUp: restarts.waitUntilUp,
   };
+}
 
-  return {
-    get clientCount() {
-      return clients.size;
-    },
-    retainedTopics() {
-      return [...retained.keys()];
-    },
-    async restart(options = {}) {
-      if (restarting) return restarting;
-      const connected = [...clients.values()];
-      clients.clear();
-      restarting = (async () => {
-        if (!options.keepRetained) retained.clear();
-        for (const client of connected) client.drop('broker restarted');
-        await new Promise((resolve) => setImmediate(resolve));
-      })();
-      try {
-        await restarting;
-      } finally {
-        restarting = undefined;
+/** Each client with a matching subscription gets the message once, however many of its patterns match. */
+function routeLive(clients: ReadonlyMap<string, MemoryClient>, live: BusMessage): void {
+  for (const client of clients.values()) {
+    for (const pattern of client.patterns) {
+      if (matchesTopic(pattern, live.topic)) {
+        client.enqueue(live);
+        break;
       }
-    },
-    internal,
-  };
+    }
+  }
 }
 
 const namedBrokers = new Map<string, MemoryBroker>();
 
-/** The in-process broker named by `memory://<name>` (created on first use). */
+/** The in-process broker named by `memory://<name>` (created on first use; `memory://` alone is the one named ''). */
 export function getNamedMemoryBroker(name: string): MemoryBroker {
   let broker = namedBrokers.get(name);
   if (!broker) {
@@ -125,35 +143,33 @@ export function getNamedMemoryBroker(name: string): MemoryBroker {
   return broker;
 }
 
-/** The broker used by `memory://` with no name. */
-export const defaultMemoryBroker: MemoryBroker = getNamedMemoryBroker('');
-
 type State = 'idle' | 'connected' | 'reconnecting' | 'closed';
 
-export function createMemoryBus(broker: MemoryBroker, options: BusOptions): Bus {
-  const b = broker.internal;
-  const listeners = createBusListeners();
-  const emit = listeners.emit;
-  const queue: BusMessage[] = [];
-  let scheduled = false;
+/** One bus's connection to the broker: its state, its subscriptions, its will, its reconnects. */
+interface MemoryConnection {
+  readonly state: State;
+  readonly client: MemoryClient;
+  connect(): Promise<void>;
+  close(abrupt: boolean): void;
+}
+
+function createConnection(b: MemoryBrokerInternal, options: BusOptions, emit: (event: BusEvent) => void, delivery: DeferredDelivery): MemoryConnection {
   let state: State = 'idle';
   const reconnectPeriodMs = options.reconnectPeriodMs ?? 0;
 
-  const drain = (): void => {
-    scheduled = false;
-    // Deliver what is queued now; anything queued by listeners waits for the next turn.
-    const count = queue.length;
-    for (let i = 0; i < count; i++) {
-      listeners.deliver(queue[i]!);
-    }
-    queue.splice(0, count);
-    if (queue.length > 0) schedule();
+  const fireWill = (): void => {
+    if (options.will) b.route(options.will.topic, Buffer.from(options.will.payload), true);
   };
 
-  const schedule = (): void => {
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(drain);
+  const reconnect = (): void => {
+    if (state !== 'reconnecting') return;
+    void b.waitUntilUp().then(() => {
+      if (state !== 'reconnecting') return;
+      state = 'connected';
+      b.attach(client);
+      emit({ type: 'connect', reconnect: true });
+      for (const pattern of client.patterns) b.deliverRetained(client, pattern);
+    });
   };
 
   const client: MemoryClient = {
@@ -161,8 +177,7 @@ export function createMemoryBus(broker: MemoryBroker, options: BusOptions): Bus 
     patterns: new Set(),
     enqueue(message) {
       if (state !== 'connected') return;
-      queue.push(message);
-      schedule();
+      delivery.push(message);
     },
     drop(reason) {
       if (state !== 'connected') return;
@@ -170,26 +185,15 @@ export function createMemoryBus(broker: MemoryBroker, options: BusOptions): Bus 
       // Takeover or restart: the connection died without DISCONNECT.
       if (reason !== 'broker restarted') fireWill();
       emit({ type: 'disconnect', reason });
-      const retry = (): void => {
-        if (state !== 'reconnecting') return;
-        void b.waitUntilUp().then(() => {
-          if (state !== 'reconnecting') return;
-          state = 'connected';
-          b.attach(client);
-          emit({ type: 'connect', reconnect: true });
-          for (const pattern of client.patterns) b.deliverRetained(client, pattern);
-        });
-      };
-      setTimeout(retry, Math.max(reconnectPeriodMs, 1));
+      setTimeout(reconnect, Math.max(reconnectPeriodMs, 1));
     },
   };
 
-  const fireWill = (): void => {
-    if (options.will) b.route(options.will.topic, Buffer.from(options.will.payload), true);
-  };
-
   return {
-    kind: 'memory',
+    get state() {
+      return state;
+    },
+    client,
     async connect() {
       if (state === 'closed') throw new BusError('the bus was closed', 'bus-closed');
       if (state !== 'idle') return;
@@ -198,8 +202,28 @@ export function createMemoryBus(broker: MemoryBroker, options: BusOptions): Bus 
       b.attach(client);
       emit({ type: 'connect', reconnect: false });
     },
+    close(abrupt) {
+      if (state === 'closed') return;
+      const wasConnected = state === 'connected';
+      state = 'closed';
+      b.detach(client);
+      delivery.clear();
+      if (abrupt && wasConnected) fireWill();
+    },
+  };
+}
+
+export function createMemoryBus(broker: MemoryBroker, options: BusOptions): Bus {
+  const b = broker.internal;
+  const listeners = createBusListeners();
+  const connection = createConnection(b, options, listeners.emit, createDeferredDelivery(listeners.deliver));
+  const client = connection.client;
+  return {
+    kind: 'memory',
+    connect: () => connection.connect(),
     async publish(topic: string, payload: Uint8Array, publishOptions: PublishOptions) {
       if (options.observer) throw new BusError(`cannot publish on ${topic}: this connection is an observer`, 'bus-refused');
+      const state = connection.state;
       if (state === 'closed' || state === 'idle') {
         throw new BusError(`cannot publish on ${topic}: the bus is ${state === 'idle' ? 'not connected' : 'closed'}`, 'bus-closed');
       }
@@ -211,17 +235,12 @@ export function createMemoryBus(broker: MemoryBroker, options: BusOptions): Bus 
     async subscribe(pattern: string) {
       if (client.patterns.has(pattern)) return;
       client.patterns.add(pattern);
-      if (state === 'connected') b.deliverRetained(client, pattern);
+      if (connection.state === 'connected') b.deliverRetained(client, pattern);
     },
     onMessage: listeners.onMessage,
     onEvent: listeners.onEvent,
     async close(closeOptions = {}) {
-      if (state === 'closed') return;
-      const wasConnected = state === 'connected';
-      state = 'closed';
-      b.detach(client);
-      queue.length = 0;
-      if (closeOptions.abrupt && wasConnected) fireWill();
+      connection.close(closeOptions.abrupt === true);
     },
   };
 }

@@ -1,36 +1,28 @@
 /**
  * The MQTT adapter (mqtt.js 5), for MQTT 3.1.1 and MQTT 5.
  *
- * URL: `mqtt://[user:pass@]host[:port][?protocol=5]` or `mqtts://…` (TLS, default port 8883).
- * `protocol` (or `protocolVersion`) in the query is `4`/`3.1.1` or `5`; the option wins over it.
- * QoS 1 everywhere, clean session, the will registered (retained, QoS 1) before connecting,
- * subscriptions restored by mqtt.js on every reconnect.
+ * URL: `mqtt://[user:pass@]host[:port][?protocol=4|5]` or `mqtts://…` (TLS, default port
+ * 8883), parsed by `mqtt-url.ts`; the sockets come from `mqtt-socket.ts` (Nagle off, writes
+ * coalesced). QoS 1 everywhere, clean session, the will registered (retained, QoS 1) before
+ * connecting, subscriptions restored by mqtt.js on every reconnect.
  *
- * We build the socket ourselves instead of letting mqtt.js do it, for one reason: to turn
- * Nagle's algorithm off (TCP_NODELAY). mqtt.js's TCP stream builder does not pass
- * `noDelay`, and Nagle + delayed ACK adds tens of milliseconds to small one-at-a-time
- * publishes on loopback.
+ * Protocol: the `protocol` option, else the URL's `?protocol=`, else negotiated: MQTT 5 first,
+ * and 3.1.1 when the broker refuses 5 (CONNACK "unacceptable protocol version": aedes,
+ * mosquitto < 1.6). MQTT 5 lets a service subscribe with No Local, so the broker does not
+ * send an owner back every state it publishes: on MQTT 3.1.1 that echo costs the owner a
+ * receive and a PUBACK per update (docs/performance.md).
  */
-import net from 'node:net';
-import tls from 'node:tls';
 import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
-import { BusError, type Bus, type BusOptions, type PublishOptions, type SubscribeOptions } from './bus.js';
+import { BusError, type Bus, type BusEvent, type BusOptions, type PublishOptions, type SubscribeOptions } from './bus.js';
 import { createBusListeners } from './listeners.js';
-import { redactUrl } from './url.js';
+import { socketFactory, type MqttTlsOptions } from './mqtt-socket.js';
+import { parseMqttUrl, type ParsedMqttUrl } from './mqtt-url.js';
 
-/** TLS settings passed through to `tls.connect` for `mqtts://`. */
-export interface MqttTlsOptions {
-  readonly ca?: string | Buffer | readonly (string | Buffer)[];
-  readonly cert?: string | Buffer;
-  readonly key?: string | Buffer;
-  readonly passphrase?: string;
-  /** Default true: an unverified server certificate is refused. */
-  readonly rejectUnauthorized?: boolean;
-  readonly servername?: string;
-}
+export { parseMqttUrl } from './mqtt-url.js';
+export type { MqttTlsOptions } from './mqtt-socket.js';
 
 export interface MqttBusOptions extends BusOptions {
-  /** 4 = MQTT 3.1.1 (default), 5 = MQTT 5. Overrides `?protocol=` in the URL. */
+  /** 4 = MQTT 3.1.1, 5 = MQTT 5. Overrides `?protocol=` in the URL; without either, negotiated. */
   readonly protocolVersion?: 4 | 5;
   /** Override the URL's userinfo. */
   readonly username?: string;
@@ -38,55 +30,28 @@ export interface MqttBusOptions extends BusOptions {
   readonly tls?: MqttTlsOptions;
 }
 
-interface ParsedMqttUrl {
-  readonly secure: boolean;
-  readonly host: string;
-  readonly port: number;
-  readonly username: string | undefined;
-  readonly password: string | undefined;
-  readonly protocolVersion: 4 | 5 | undefined;
-}
-
-/** Parses an `mqtt://` / `mqtts://` URL; a BusError('bus-url-invalid') when it is not one. */
-export function parseMqttUrl(url: string): ParsedMqttUrl {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new BusError(`\`${redactUrl(url)}\` is not a valid URL (expected mqtt://host:port)`, 'bus-url-invalid');
-  }
-  const secure = parsed.protocol === 'mqtts:';
-  if (!secure && parsed.protocol !== 'mqtt:') {
-    throw new BusError(`\`${redactUrl(url)}\` is not an MQTT URL (expected mqtt:// or mqtts://)`, 'bus-url-invalid');
-  }
-  if (!parsed.hostname) throw new BusError(`\`${redactUrl(url)}\` has no host`, 'bus-url-invalid');
-  const port = parsed.port === '' ? (secure ? 8883 : 1883) : Number(parsed.port);
-  const protocolParam = parsed.searchParams.get('protocol') ?? parsed.searchParams.get('protocolVersion');
-  let protocolVersion: 4 | 5 | undefined;
-  if (protocolParam !== null) {
-    if (protocolParam === '5' || protocolParam === '5.0') protocolVersion = 5;
-    else if (protocolParam === '4' || protocolParam === '3.1.1') protocolVersion = 4;
-    else throw new BusError(`\`${redactUrl(url)}\`: protocol must be 4 (3.1.1) or 5 (got \`${protocolParam}\`)`, 'bus-url-invalid');
-  }
-  // IPv6 hosts come back bracketed from WHATWG URL; net.connect wants them bare.
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-  return {
-    secure,
-    host,
-    port,
-    username: parsed.username === '' ? undefined : decodeURIComponent(parsed.username),
-    password: parsed.password === '' ? undefined : decodeURIComponent(parsed.password),
-    protocolVersion,
-  };
-}
+type ConnectError = Error & { code?: unknown };
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function classifyConnectError(error: Error & { code?: unknown }): BusError['code'] {
-  // CONNACK refusals (bad credentials, not authorised) carry a numeric reason code.
-  return typeof error.code === 'number' ? 'bus-refused' : 'bus-unreachable';
+/** A CONNACK that refuses the protocol version: MQTT 3.1.1 return code 1, MQTT 5 reason code 0x84. */
+function refusesProtocol(error: ConnectError): boolean {
+  return error.code === 1 || error.code === 0x84;
+}
+
+/** The BusError for a failed first connect: a CONNACK refusal (numeric code) or an unreachable broker. */
+function connectError(error: ConnectError, target: ParsedMqttUrl, username: string | undefined): BusError {
+  if (error.name === 'TimeoutError') return new BusError(error.message, 'bus-unreachable', { cause: error });
+  const where = `the MQTT broker at ${target.host}:${target.port}`;
+  if (typeof error.code !== 'number') return new BusError(`cannot connect to ${where}: ${error.message}`, 'bus-unreachable', { cause: error });
+  const who = username === undefined ? 'no user name' : `user \`${username}\``;
+  return new BusError(
+    `${where} refused the connection (bus-refused, ${who}): ${error.message}; check the credentials and rights (docs/security.md)`,
+    'bus-refused',
+    { cause: error },
+  );
 }
 
 /** MQTT 5 reason codes from 0x80 up are failures (a PUBACK's or a SUBACK's). */
@@ -96,62 +61,75 @@ function deniedReason(error: unknown): string | undefined {
   return `${(error as Error).message.replace(/^Publish error: /, '')} (MQTT reason code ${code})`;
 }
 
-/**
- * Coalesce the packets written during one turn of the event loop into one syscall.
- * mqtt-packet corks the socket per packet and uncorks it on the next tick, so packets
- * written from separate callbacks (the PUBACK of each received message, each publish a
- * handler makes in reaction) each cost a `writev` — a third of a busy service's CPU time.
- * Holding one extra cork until `setImmediate` (after the I/O callbacks of this turn, never
- * later than the next turn) lets them leave together. Ordering is unchanged; `end()`
- * uncorks fully, and a destroyed socket drops its buffer either way.
- */
-function coalesceWrites(socket: net.Socket): net.Socket {
-  let held = false;
-  const cork = socket.cork;
-  const release = (): void => {
-    held = false;
-    socket.uncork();
-  };
-  socket.cork = function corkUntilImmediate(this: net.Socket): void {
-    if (!held) {
-      held = true;
-      cork.call(this);
-      setImmediate(release);
-    }
-    cork.call(this);
-  };
-  return socket;
+/** What one adapter instance knows about its connection. */
+interface ConnectionState {
+  client: MqttClient | undefined;
+  /** The protocol of the client that connected; undefined before the first connect. */
+  protocolVersion: 4 | 5 | undefined;
+  connected: boolean;
+  everConnected: boolean;
+  closed: boolean;
 }
 
-export function createMqttBus(url: string, options: MqttBusOptions): Bus {
-  const target = parseMqttUrl(url);
-  const protocolVersion = options.protocolVersion ?? target.protocolVersion ?? 4;
-  const username = options.username ?? target.username;
-  const password = options.password ?? target.password;
-  const tlsOptions = options.tls ?? {};
+/** Reports the life of a connected client as bus events: every (re)connect, each loss, errors worth telling. */
+function reportLifecycle(c: MqttClient, state: ConnectionState, emit: (event: BusEvent) => void): void {
+  c.on('connect', () => {
+    state.connected = true;
+    const reconnect = state.everConnected;
+    state.everConnected = true;
+    emit({ type: 'connect', reconnect });
+  });
+  c.on('close', () => {
+    if (!state.connected) return;
+    state.connected = false;
+    if (!state.closed) emit({ type: 'disconnect', reason: 'connection to the MQTT broker lost' });
+  });
+  c.on('error', (error: ConnectError) => {
+    // First-connect failures are the connect() promise's to report.
+    if (!state.everConnected) return;
+    // After close() the client may still flush (a PINGREQ, a PUBACK) into the ended
+    // socket: "write after end" is the close we asked for, not an error.
+    if (state.closed) return;
+    // Socket errors while the broker is away repeat every reconnect period; the
+    // disconnect event already said it, so only other errors are reported.
+    if (!state.connected && typeof error.code === 'string') return;
+    emit({ type: 'error', error });
+  });
+}
 
-  const buildStream = (): net.Socket => {
-    if (target.secure) {
-      const servername = tlsOptions.servername ?? (net.isIP(target.host) === 0 ? target.host : undefined);
-      const socket = tls.connect({
-        host: target.host,
-        port: target.port,
-        ...(tlsOptions.ca !== undefined ? { ca: tlsOptions.ca as string | Buffer | (string | Buffer)[] } : {}),
-        ...(tlsOptions.cert !== undefined ? { cert: tlsOptions.cert } : {}),
-        ...(tlsOptions.key !== undefined ? { key: tlsOptions.key } : {}),
-        ...(tlsOptions.passphrase !== undefined ? { passphrase: tlsOptions.passphrase } : {}),
-        ...(servername !== undefined ? { servername } : {}),
-        rejectUnauthorized: tlsOptions.rejectUnauthorized ?? true,
-      });
-      socket.setNoDelay(true);
-      return coalesceWrites(socket);
-    }
-    return coalesceWrites(net.createConnection({ host: target.host, port: target.port, noDelay: true }));
-  };
+/**
+ * Waits for a new client's first connect: undefined once connected, else the error (or
+ * timeout) that ended the attempt, the client then ended for good. With manualConnect,
+ * mqtt.js clears its `disconnecting` flag before the socket's close arrives and would
+ * schedule reconnects forever: no reconnect after a failed first connect.
+ */
+function firstConnect(c: MqttClient, timeoutMs: number, target: ParsedMqttUrl): Promise<ConnectError | undefined> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (error: ConnectError | undefined): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) {
+        c.options.reconnectPeriod = 0;
+        c.end(true);
+      }
+      resolve(error);
+    };
+    const timer = setTimeout(() => {
+      const timeout = new Error(`no answer from the MQTT broker at ${target.host}:${target.port} within ${timeoutMs} ms`);
+      timeout.name = 'TimeoutError';
+      settle(timeout);
+    }, timeoutMs + 50);
+    c.once('connect', () => settle(undefined));
+    c.on('error', (error: ConnectError) => settle(error));
+    c.connect();
+  });
+}
 
-  const clientOptions: IClientOptions = {
+function clientOptionsFor(options: MqttBusOptions, username: string | undefined, password: string | undefined): IClientOptions {
+  return {
     clientId: options.clientId,
-    protocolVersion,
     clean: true,
     keepalive: options.keepaliveSeconds ?? 10,
     reconnectPeriod: options.reconnectPeriodMs ?? 1_000,
@@ -164,138 +142,114 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
       ? { will: { topic: options.will.topic, payload: toBuffer(options.will.payload), qos: 1 as const, retain: true } }
       : {}),
   };
+}
 
+const closedError = (state: ConnectionState, what: string): BusError =>
+  new BusError(`${what}: the bus is ${state.closed ? 'closed' : 'not connected'}`, 'bus-closed');
+
+async function publishOn(state: ConnectionState, emit: (event: BusEvent) => void, topic: string, payload: Uint8Array, publishOptions: PublishOptions): Promise<void> {
+  const client = state.client;
+  if (!client || state.closed) throw closedError(state, `cannot publish on ${topic}`);
+  try {
+    await client.publishAsync(topic, toBuffer(payload), { qos: 1, retain: publishOptions.retain });
+  } catch (error) {
+    const denied = deniedReason(error);
+    if (denied !== undefined && !state.closed) {
+      emit({ type: 'denied', operation: 'publish', topic, reason: denied });
+      throw new BusError(`the broker denied publishing on ${topic}: ${denied}`, 'bus-denied', { cause: error });
+    }
+    throw new BusError(`publish on ${topic} failed: ${(error as Error).message}`, state.closed ? 'bus-closed' : 'bus-refused', { cause: error });
+  }
+}
+
+/** While offline, mqtt.js queues the SUBSCRIBE and replays it (options included) on every reconnect. */
+async function subscribeOn(state: ConnectionState, emit: (event: BusEvent) => void, pattern: string, subscribeOptions: SubscribeOptions | undefined): Promise<void> {
+  const client = state.client;
+  if (!client || state.closed) throw closedError(state, `cannot subscribe to ${pattern}`);
+  const noLocal = state.protocolVersion === 5 && subscribeOptions?.noLocal === true;
+  const denied = (reason: string): BusError => {
+    emit({ type: 'denied', operation: 'subscribe', topic: pattern, reason });
+    return new BusError(`the broker denied the subscription to ${pattern} (${reason})`, 'bus-denied');
+  };
+  let granted: readonly { readonly qos: number }[];
+  try {
+    granted = await client.subscribeAsync(pattern, noLocal ? { qos: 1, nl: true } : { qos: 1 });
+  } catch (error) {
+    // mqtt.js rejects a SUBACK failure (0x80, or an MQTT 5 reason code) with the packet attached.
+    if ((error as { packet?: { cmd?: string } }).packet?.cmd === 'suback') throw denied(`SUBACK: ${(error as Error).message}`);
+    throw new BusError(`subscribe to ${pattern} failed: ${(error as Error).message}`, state.closed ? 'bus-closed' : 'bus-unreachable', { cause: error });
+  }
+  const refused = granted.find((g) => g.qos === 128 || g.qos > 2);
+  if (refused) throw denied(`SUBACK ${refused.qos === 128 ? '0x80 failure' : `reason code ${refused.qos}`}`);
+}
+
+export function createMqttBus(url: string, options: MqttBusOptions): Bus {
+  const target = parseMqttUrl(url);
+  const requestedVersion = options.protocolVersion ?? target.protocolVersion;
+  const username = options.username ?? target.username;
+  const clientOptions = clientOptionsFor(options, username, options.password ?? target.password);
+  const buildStream = socketFactory(target, options.tls);
+  const timeoutMs = options.connectTimeoutMs ?? 10_000;
   const listeners = createBusListeners();
   const emit = listeners.emit;
   const patterns = new Set<string>();
-  let client: MqttClient | undefined;
-  let connected = false;
-  let everConnected = false;
-  let closed = false;
+  const state: ConnectionState = { client: undefined, protocolVersion: undefined, connected: false, everConnected: false, closed: false };
 
   const onMessage = (topic: string, payload: Buffer, packet: IPublishPacket): void => {
     listeners.deliver({ topic, payload, retained: packet.retain });
   };
 
+  /** One first-connect attempt with this protocol; the client stays in `state` only when it connected. */
+  const attempt = async (Client: typeof MqttClient, protocolVersion: 4 | 5): Promise<ConnectError | undefined> => {
+    const c = new Client(buildStream, { ...clientOptions, protocolVersion });
+    state.client = c;
+    c.on('message', onMessage);
+    reportLifecycle(c, state, emit);
+    const error = await firstConnect(c, timeoutMs, target);
+    if (error) state.client = undefined;
+    else state.protocolVersion = protocolVersion;
+    return error;
+  };
+
   return {
     kind: 'mqtt',
     // MQTT 3.1.1 has no subscription options: own messages always come back there.
-    honoursNoLocal: protocolVersion === 5,
+    get honoursNoLocal() {
+      return state.protocolVersion === 5;
+    },
     async connect() {
-      if (closed) throw new BusError('the bus was closed', 'bus-closed');
-      if (client) return;
+      if (state.closed) throw new BusError('the bus was closed', 'bus-closed');
+      if (state.client) return;
       // Loaded on first use: importing chinook-ipc/runtime must not pay for every adapter.
       const { MqttClient: Client } = await import('mqtt');
-      if (client) return;
-      if (closed) throw new BusError('the bus was closed', 'bus-closed');
-      const c = new Client(buildStream, clientOptions);
-      client = c;
-      c.on('message', onMessage);
-      return new Promise<void>((resolve, reject) => {
-        let settled = false;
-        const fail = (error: BusError): void => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          closed = true;
-          // With manualConnect, mqtt.js clears its `disconnecting` flag before the socket's
-          // close arrives and would schedule reconnects forever: no reconnect after a failed first connect.
-          c.options.reconnectPeriod = 0;
-          c.end(true);
-          reject(error);
-        };
-        const timeoutMs = (options.connectTimeoutMs ?? 10_000) + 50;
-        const timer = setTimeout(
-          () => fail(new BusError(`no answer from the MQTT broker at ${target.host}:${target.port} within ${timeoutMs - 50} ms`, 'bus-unreachable')),
-          timeoutMs,
-        );
-        c.on('connect', () => {
-          connected = true;
-          const reconnect = everConnected;
-          everConnected = true;
-          if (!settled) {
-            settled = true;
-            clearTimeout(timer);
-            resolve();
-          }
-          emit({ type: 'connect', reconnect });
-        });
-        c.on('close', () => {
-          if (!connected) return;
-          connected = false;
-          if (!closed) emit({ type: 'disconnect', reason: 'connection to the MQTT broker lost' });
-        });
-        c.on('error', (error: Error & { code?: unknown }) => {
-          if (!everConnected) {
-            const code = classifyConnectError(error);
-            const where = `the MQTT broker at ${target.host}:${target.port}`;
-            const who = username === undefined ? 'no user name' : `user \`${username}\``;
-            const message = code === 'bus-refused'
-              ? `${where} refused the connection (bus-refused, ${who}): ${error.message}; check the credentials and rights (docs/security.md)`
-              : `cannot connect to ${where}: ${error.message}`;
-            fail(new BusError(message, code, { cause: error }));
-            return;
-          }
-          // After close() the client may still flush (a PINGREQ, a PUBACK) into the ended
-          // socket: "write after end" is the close we asked for, not an error.
-          if (closed) return;
-          // Socket errors while the broker is away repeat every reconnect period; the
-          // disconnect event already said it, so only other errors are reported.
-          if (!connected && typeof error.code === 'string') return;
-          emit({ type: 'error', error });
-        });
-        c.connect();
-      });
+      if (state.client) return;
+      if (state.closed) throw new BusError('the bus was closed', 'bus-closed');
+      let error = await attempt(Client, requestedVersion ?? 5);
+      if (error && requestedVersion === undefined && refusesProtocol(error) && !state.closed) error = await attempt(Client, 4);
+      if (!error) return;
+      state.closed = true;
+      throw connectError(error, target, username);
     },
-    async publish(topic: string, payload: Uint8Array, publishOptions: PublishOptions) {
-      if (options.observer) throw new BusError(`cannot publish on ${topic}: this connection is an observer`, 'bus-refused');
-      if (!client || closed) throw new BusError(`cannot publish on ${topic}: the bus is ${closed ? 'closed' : 'not connected'}`, 'bus-closed');
-      try {
-        await client.publishAsync(topic, toBuffer(payload), { qos: 1, retain: publishOptions.retain });
-      } catch (error) {
-        const denied = deniedReason(error);
-        if (denied !== undefined && !closed) {
-          emit({ type: 'denied', operation: 'publish', topic, reason: denied });
-          throw new BusError(`the broker denied publishing on ${topic}: ${denied}`, 'bus-denied', { cause: error });
-        }
-        throw new BusError(`publish on ${topic} failed: ${(error as Error).message}`, closed ? 'bus-closed' : 'bus-refused', { cause: error });
-      }
+    publish: (topic: string, payload: Uint8Array, publishOptions: PublishOptions) => {
+      if (options.observer) return Promise.reject(new BusError(`cannot publish on ${topic}: this connection is an observer`, 'bus-refused'));
+      return publishOn(state, emit, topic, payload, publishOptions);
     },
     async subscribe(pattern: string, subscribeOptions?: SubscribeOptions) {
-      if (!client || closed) throw new BusError(`cannot subscribe to ${pattern}: the bus is ${closed ? 'closed' : 'not connected'}`, 'bus-closed');
+      if (!state.client || state.closed) throw closedError(state, `cannot subscribe to ${pattern}`);
       if (patterns.has(pattern)) return;
       patterns.add(pattern);
-      // While offline, mqtt.js queues the SUBSCRIBE and replays it (options included) on reconnect.
-      const noLocal = protocolVersion === 5 && subscribeOptions?.noLocal === true;
-      const denied = (reason: string): BusError => {
-        emit({ type: 'denied', operation: 'subscribe', topic: pattern, reason });
-        return new BusError(`the broker denied the subscription to ${pattern} (${reason})`, 'bus-denied');
-      };
-      let granted: readonly { readonly qos: number }[];
-      try {
-        granted = await client.subscribeAsync(pattern, noLocal ? { qos: 1, nl: true } : { qos: 1 });
-      } catch (error) {
-        // mqtt.js rejects a SUBACK failure (0x80, or an MQTT 5 reason code) with the packet attached.
-        if ((error as { packet?: { cmd?: string } }).packet?.cmd === 'suback') throw denied(`SUBACK: ${(error as Error).message}`);
-        throw new BusError(`subscribe to ${pattern} failed: ${(error as Error).message}`, closed ? 'bus-closed' : 'bus-unreachable', { cause: error });
-      }
-      const refused = granted.find((g) => g.qos === 128 || g.qos > 2);
-      if (refused) throw denied(`SUBACK ${refused.qos === 128 ? '0x80 failure' : `reason code ${refused.qos}`}`);
+      await subscribeOn(state, emit, pattern, subscribeOptions);
     },
     onMessage: listeners.onMessage,
     onEvent: listeners.onEvent,
     async close(closeOptions = {}) {
-      if (closed) return;
-      closed = true;
-      const c = client;
+      if (state.closed) return;
+      state.closed = true;
+      const c = state.client;
       if (!c) return;
-      if (closeOptions.abrupt) {
-        // end(true) destroys the socket without sending DISCONNECT (mqtt.js _cleanUp(forced)),
-        // which is what the broker sees when a process dies: it publishes the will.
-        await new Promise<void>((resolve) => c.end(true, () => resolve()));
-        return;
-      }
-      await new Promise<void>((resolve) => c.end(false, () => resolve()));
+      // end(true) destroys the socket without sending DISCONNECT (mqtt.js _cleanUp(forced)),
+      // which is what the broker sees when a process dies: it publishes the will.
+      await new Promise<void>((resolve) => c.end(closeOptions.abrupt === true, () => resolve()));
     },
   };
 }

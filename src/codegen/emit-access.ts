@@ -10,6 +10,7 @@
  */
 import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import type { AccessRights, Identity } from '../model/access.js';
+import { stateTopic, statusTopic } from '../runtime/envelope.js';
 
 export const LIVENESS = 'liveness';
 
@@ -85,7 +86,7 @@ const WILL = '$chinook/will/';
  * Firing another client's will needs rights on that client's status: only `liveness` has them.
  */
 function redisServiceLine(identity: Identity, prefix: string, hash: string): string {
-  const own = [`${prefix}/status/${identity.name}`, ...identity.owns.map((d) => `${prefix}/state/${d}`)];
+  const own = [statusTopic(prefix, identity.name), ...identity.owns.map((d) => stateTopic(prefix, d))];
   return [
     `user ${identity.name} on #${hash} resetkeys resetchannels -@all`,
     REDIS_CONNECTION,

@@ -1,6 +1,7 @@
 /** `system.ts`: the `SystemState` type and the `SystemSpec` value the runtime works from. */
 import type { SystemModel } from '../model/types.js';
 import { PROTOCOL } from '../runtime/contract.js';
+import { statusTopic } from '../runtime/envelope.js';
 import type { GenerateContext } from './context.js';
 import type { GeneratedFile } from './emitter.js';
 import { docComment, propertyKey, quote } from './format.js';
@@ -20,7 +21,7 @@ export function emitSystem(model: SystemModel, ctx: GenerateContext): GeneratedF
   const services = model.services.flatMap((s) => [
     `    ${propertyKey(s.name)}: {`,
     `      name: ${quote(s.name)},`,
-    `      statusTopic: ${quote(`${ctx.prefix}/status/${s.name}`)},`,
+    `      statusTopic: ${quote(statusTopic(ctx.prefix, s.name))},`,
     `      owns: ${list(s.owns)},`,
     `      waitsFor: ${list(s.waitsFor)},`,
     `      optional: ${list(s.optional)},`,

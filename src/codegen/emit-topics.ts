@@ -1,6 +1,7 @@
 /** `topics.json` exactly as PROTOCOL.md shows it (no header: JSON has no comments) and a typed `topics.ts`. */
 import type { SystemModel } from '../model/types.js';
 import { PROTOCOL } from '../runtime/contract.js';
+import { stateTopic, statusTopic } from '../runtime/envelope.js';
 import type { GenerateContext } from './context.js';
 import type { GeneratedFile } from './emitter.js';
 import { docComment, propertyKey, quote } from './format.js';
@@ -30,13 +31,13 @@ export function buildTopicMap(model: SystemModel, ctx: GenerateContext): TopicMa
     domains[d.name] = {
       owner: d.owner,
       version: d.version,
-      topic: `${ctx.prefix}/state/${d.name}`,
+      topic: stateTopic(ctx.prefix, d.name),
       dependsOn: [...d.dependsOn].sort((a, b) => (a.domain < b.domain ? -1 : 1)).map((dep) => ({ domain: dep.domain, optional: dep.optional })),
     };
   }
   const services: Record<string, TopicMap['services'][string]> = {};
   for (const s of model.services) {
-    services[s.name] = { status: `${ctx.prefix}/status/${s.name}`, owns: [...s.owns].sort(), waitsFor: [...s.waitsFor].sort() };
+    services[s.name] = { status: statusTopic(ctx.prefix, s.name), owns: [...s.owns].sort(), waitsFor: [...s.waitsFor].sort() };
   }
   return { protocol: PROTOCOL, system: ctx.system, prefix: ctx.prefix, domains, services };
 }

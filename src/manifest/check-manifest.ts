@@ -1,23 +1,15 @@
 /**
- * One YAML document → one manifest, checked against the manifest format of MANIFEST.md.
+ * One YAML document → one manifest, checked against the manifest format of MANIFEST.md,
+ * whose one definition is schemas/manifest.schema.json (see manifest-errors.ts).
  * Every problem becomes a `manifest-invalid` diagnostic at the offending key or value;
  * whatever can be recovered (the domain's name above all) is still returned, so that one
  * mistake does not cascade into `unknown-dependency` errors elsewhere.
  */
-import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import type { JsonSchema } from './source-location.js';
+import { isAlias, isMap, isSeq, type Node } from 'yaml';
 import { createManifestInvalidDiagnostic, type Diagnostic, type Span } from './diagnostics.js';
-import { suggestClosest } from './suggest.js';
-import { entriesOf, spanOfNode, type YamlDocument } from './yaml-document.js';
-
-export const NAME_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-/** MANIFEST.md: names at most 64 characters (they become topics, type names and file names). */
-export const NAME_MAX_LENGTH = 64;
-/** MANIFEST.md: `version` 1 .. 2147483647, so every version survives JSON and the envelope's checks exactly. */
-export const VERSION_MAX = 2_147_483_647;
-
-export const MANIFEST_KEYS = ['domain', 'owner', 'version', 'description', 'dependsOn', 'state'] as const;
-const DEPENDENCY_KEYS = ['domain', 'optional'] as const;
+import { findManifestProblems } from './manifest-errors.js';
+import type { JsonSchema } from './source-location.js';
+import { entriesOf, findEntry, spanOfNode, type YamlDocument } from './yaml-document.js';
 
 export interface ManifestDependency {
   readonly domain: string;
@@ -52,47 +44,6 @@ export interface CheckedManifest {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-function describeValue(node: Node | null): string {
-  if (node === null || (isScalar(node) && node.value === null)) return 'nothing';
-  if (isMap(node)) return 'a mapping';
-  if (isSeq(node)) return 'a list';
-  if (isScalar(node)) {
-    const v = node.value;
-    if (typeof v === 'string') return `the text \`${v.length > 40 ? v.slice(0, 40) + '…' : v}\``;
-    return `\`${String(v)}\``;
-  }
-  return 'an unsupported value';
-}
-
-function checkName(doc: YamlDocument, key: string, node: Node | null, diagnostics: Diagnostic[]): string | undefined {
-  if (!isScalar(node) || typeof node.value !== 'string') {
-    diagnostics.push(createManifestInvalidDiagnostic(spanOfNode(doc, node), `\`${key}\` must be a name like \`lighting-service\`, got ${describeValue(node)}`));
-    return undefined;
-  }
-  if (node.value.length > NAME_MAX_LENGTH) {
-    diagnostics.push(
-      createManifestInvalidDiagnostic(
-        spanOfNode(doc, node),
-        `\`${key}\` ${describeValue(node)} is ${node.value.length} characters long: a name has at most ${NAME_MAX_LENGTH}`,
-        'use a shorter name',
-      ),
-    );
-    return undefined;
-  }
-  if (!NAME_PATTERN.test(node.value)) {
-    const fixed = node.value.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^[^a-z]+|-+$/g, '');
-    diagnostics.push(
-      createManifestInvalidDiagnostic(
-        spanOfNode(doc, node),
-        `\`${key}\` \`${node.value}\` is not a valid name: use lowercase letters and digits, words joined by single dashes, starting with a letter`,
-        fixed !== '' && NAME_PATTERN.test(fixed) ? `for example \`${fixed}\`` : undefined,
-      ),
-    );
-    return undefined;
-  }
-  return node.value;
-}
-
 /** A copy of JSON-like data with every object's keys in sorted order (arrays keep theirs). */
 export function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
@@ -103,162 +54,75 @@ export function sortKeysDeep(value: unknown): unknown {
   return Object.fromEntries(entries);
 }
 
-function unknownKey(doc: YamlDocument, where: string, name: string, key: Node | null, known: readonly string[]): Diagnostic {
-  const suggestion = suggestClosest(name, known);
-  return createManifestInvalidDiagnostic(
-    spanOfNode(doc, key),
-    `unknown key \`${name}\` in ${where}`,
-    suggestion === undefined ? `known keys: ${known.join(', ')}; keys starting with \`x-\` are ignored` : `did you mean \`${suggestion}\`?`,
-  );
-}
-
 export function checkManifest(doc: YamlDocument): CheckedManifest {
-  const diagnostics: Diagnostic[] = [];
+  const problems = findManifestProblems(doc);
+  const diagnostics = problems.map((problem) => problem.diagnostic);
   const root = doc.document.contents;
   const startSpan = spanOfNode(doc, root);
   if (!isMap(root)) {
-    diagnostics.push(
-      createManifestInvalidDiagnostic(startSpan, `a manifest must be a mapping with \`domain\`, \`owner\`, \`version\` and \`state\`, got ${describeValue(root)}`),
-    );
     return { manifest: { file: doc.file, document: doc, valid: false, span: startSpan, keySpan: startSpan, dependsOn: [] }, diagnostics };
   }
-  const entries = entriesOf(doc, root);
-  const byName = new Map(entries.map((e) => [e.name, e]));
-  for (const entry of entries) {
-    if (entry.name.startsWith('x-') || (MANIFEST_KEYS as readonly string[]).includes(entry.name)) continue;
-    diagnostics.push(unknownKey(doc, 'a manifest', entry.name, entry.key, MANIFEST_KEYS));
-  }
-  for (const required of ['domain', 'owner', 'version', 'state'] as const) {
-    if (!byName.has(required)) {
-      diagnostics.push(createManifestInvalidDiagnostic(startSpan, `missing required key \`${required}\``, requiredHint(required)));
-    }
-  }
+  // A value is read when the schema accepted it: no problem at its place or below.
+  const accepted = (path: readonly string[]): boolean => !problems.some((problem) => path.every((segment, i) => problem.path[i] === segment));
+  const data = doc.value as Record<string, unknown>;
+  const read = <T>(key: string): T | undefined => (accepted([key]) ? (data[key] as T | undefined) : undefined);
+  const entries = new Map(entriesOf(doc, root).map((entry) => [entry.name, entry]));
+  const domainEntry = entries.get('domain');
+  const state = read<JsonSchema>('state');
+  const stateEntry = state === undefined ? undefined : entries.get('state');
+  const items = Array.isArray(data['dependsOn']) ? (data['dependsOn'] as unknown[]) : [];
+  const dependencies = readDependencies(doc, items, entries.get('dependsOn')?.value ?? null, accepted);
+  diagnostics.push(...dependencies.diagnostics);
 
-  const domainEntry = byName.get('domain');
-  const domain = domainEntry ? checkName(doc, 'domain', domainEntry.value, diagnostics) : undefined;
-  const ownerEntry = byName.get('owner');
-  const owner = ownerEntry ? checkName(doc, 'owner', ownerEntry.value, diagnostics) : undefined;
-
-  let version: number | undefined;
-  const versionEntry = byName.get('version');
-  if (versionEntry) {
-    const v = versionEntry.value;
-    if (isScalar(v) && typeof v.value === 'number' && Number.isInteger(v.value) && v.value >= 1 && v.value <= VERSION_MAX) version = v.value;
-    else {
-      // The text as written: 9007199254740993 reads as …992, 1e40 as a float.
-      const written = isScalar(v) && typeof v.value === 'number' && typeof v.source === 'string' ? `\`${v.source.length > 40 ? v.source.slice(0, 40) + '…' : v.source}\`` : describeValue(v);
-      diagnostics.push(
-        createManifestInvalidDiagnostic(spanOfNode(doc, v), `\`version\` must be an integer from 1 to ${VERSION_MAX}, got ${written}`, 'start at `version: 1`; bump it on a breaking change of `state`'),
-      );
-    }
-  }
-
-  let description: string | undefined;
-  const descriptionEntry = byName.get('description');
-  if (descriptionEntry) {
-    const v = descriptionEntry.value;
-    if (isScalar(v) && typeof v.value === 'string') description = v.value;
-    else diagnostics.push(createManifestInvalidDiagnostic(spanOfNode(doc, v), `\`description\` must be text, got ${describeValue(v)}`));
-  }
-
-  const dependsOn: ManifestDependency[] = [];
-  const dependsEntry = byName.get('dependsOn');
-  if (dependsEntry) checkDependsOn(doc, dependsEntry.value, dependsOn, diagnostics);
-
-  let state: JsonSchema | undefined;
-  let stateNode: Node | undefined;
-  let stateSpan: Span | undefined;
-  const stateEntry = byName.get('state');
-  if (stateEntry) {
-    const v = stateEntry.value;
-    if (isMap(v)) {
-      // Keys sorted: key order means nothing in a JSON Schema, so it must change no generated byte.
-      state = sortKeysDeep((doc.value as Record<string, unknown>)['state']) as JsonSchema;
-      stateNode = v;
-      stateSpan = spanOfNode(doc, stateEntry.key);
-    } else {
-      diagnostics.push(createManifestInvalidDiagnostic(spanOfNode(doc, v), `\`state\` must be a JSON Schema mapping (with \`type: object\`), got ${describeValue(v)}`));
-    }
-  }
-
-  const span = domainEntry ? spanOfNode(doc, domainEntry.value) : startSpan;
+  const domain = read<string>('domain');
+  const owner = read<string>('owner');
+  const version = read<number>('version');
+  const description = read<string>('description');
   const manifest: Manifest = {
     file: doc.file,
     document: doc,
     valid: diagnostics.length === 0,
-    span,
+    span: domainEntry ? spanOfNode(doc, domainEntry.value) : startSpan,
     keySpan: domainEntry ? spanOfNode(doc, domainEntry.key) : startSpan,
-    dependsOn,
+    dependsOn: dependencies.dependsOn,
     ...(domain === undefined ? {} : { domain }),
     ...(owner === undefined ? {} : { owner }),
     ...(version === undefined ? {} : { version }),
     ...(description === undefined ? {} : { description }),
-    ...(state === undefined ? {} : { state }),
-    ...(stateNode === undefined ? {} : { stateNode }),
-    ...(stateSpan === undefined ? {} : { stateSpan }),
+    // Keys sorted: key order means nothing in a JSON Schema, so it must change no generated byte.
+    ...(stateEntry === undefined ? {} : { state: sortKeysDeep(state) as JsonSchema, stateNode: stateEntry.value!, stateSpan: spanOfNode(doc, stateEntry.key) }),
   };
   return { manifest, diagnostics };
 }
 
-function requiredHint(key: 'domain' | 'owner' | 'version' | 'state'): string {
-  switch (key) {
-    case 'domain':
-      return 'name the slice of state this manifest describes, e.g. `domain: lighting`';
-    case 'owner':
-      return 'name the one service that publishes it, e.g. `owner: lighting-service`';
-    case 'version':
-      return 'start at `version: 1`';
-    case 'state':
-      return 'describe the state as a JSON Schema with `type: object`';
-  }
-}
-
-function checkDependsOn(doc: YamlDocument, node: Node | null, out: ManifestDependency[], diagnostics: Diagnostic[]): void {
-  if (!isSeq(node)) {
-    diagnostics.push(createManifestInvalidDiagnostic(spanOfNode(doc, node), `\`dependsOn\` must be a list of domains, got ${describeValue(node)}`, 'write `dependsOn: [power]` or one `- power` per line'));
-    return;
-  }
+/**
+ * The entries of `dependsOn` the schema accepted, short and long form alike, each at its
+ * domain's name. Listing a domain twice (`power` and `- domain: power` count as one) is
+ * what JSON Schema cannot say, so it is checked here.
+ */
+function readDependencies(
+  doc: YamlDocument,
+  items: readonly unknown[],
+  list: Node | null,
+  accepted: (path: readonly string[]) => boolean,
+): { dependsOn: ManifestDependency[]; diagnostics: Diagnostic[] } {
+  const dependsOn: ManifestDependency[] = [];
+  const diagnostics: Diagnostic[] = [];
   const seen = new Map<string, Span>();
-  for (const item of node.items as Array<Node | null>) {
-    let dependency: ManifestDependency | undefined;
-    if (isScalar(item)) {
-      const name = checkName(doc, 'dependsOn entry', item, diagnostics);
-      if (name !== undefined) dependency = { domain: name, optional: false, span: spanOfNode(doc, item) };
-    } else if (isMap(item)) {
-      const entries = entriesOf(doc, item);
-      let bad = false;
-      for (const entry of entries) {
-        if (entry.name.startsWith('x-') || (DEPENDENCY_KEYS as readonly string[]).includes(entry.name)) continue;
-        diagnostics.push(unknownKey(doc, 'a dependsOn entry', entry.name, entry.key, DEPENDENCY_KEYS));
-        bad = true;
-      }
-      const domainEntry = entries.find((e) => e.name === 'domain');
-      const optionalEntry = entries.find((e) => e.name === 'optional');
-      let optional = false;
-      if (optionalEntry) {
-        const v = optionalEntry.value;
-        if (isScalar(v) && typeof v.value === 'boolean') optional = v.value;
-        else {
-          diagnostics.push(createManifestInvalidDiagnostic(spanOfNode(doc, v), `\`optional\` must be \`true\` or \`false\`, got ${describeValue(v)}`));
-          bad = true;
-        }
-      }
-      if (!domainEntry) {
-        diagnostics.push(createManifestInvalidDiagnostic(spanOfNode(doc, item), 'a dependsOn entry in long form needs `domain`', 'write `- domain: power` (and `optional: true` if the owner should not wait for it)'));
-      } else {
-        const name = checkName(doc, 'dependsOn entry `domain`', domainEntry.value, diagnostics);
-        if (name !== undefined && !bad) dependency = { domain: name, optional, span: spanOfNode(doc, domainEntry.value) };
-      }
-    } else {
-      diagnostics.push(createManifestInvalidDiagnostic(spanOfNode(doc, item), `a dependsOn entry must be a domain name or a mapping with \`domain\` and \`optional\`, got ${describeValue(item)}`));
-    }
-    if (dependency === undefined) continue;
+  items.forEach((item, i) => {
+    if (!accepted(['dependsOn', String(i)])) return;
+    const long = typeof item === 'object' && item !== null ? (item as { domain: string; optional?: boolean }) : undefined;
+    // At the name as written; an alias (`- *power`) at the alias, not at its anchor far away.
+    const written = isSeq(list) ? (list.items[i] as Node) : null;
+    const at = long === undefined || isAlias(written) ? written : findEntry(doc, written, ['domain']).value;
+    const dependency = { domain: long?.domain ?? (item as string), optional: long?.optional ?? false, span: spanOfNode(doc, at) };
     const previous = seen.get(dependency.domain);
     if (previous) {
       diagnostics.push(createManifestInvalidDiagnostic(dependency.span, `\`${dependency.domain}\` is listed twice in \`dependsOn\` (first at line ${previous.line})`, 'list each dependency once'));
-      continue;
+      return;
     }
     seen.set(dependency.domain, dependency.span);
-    out.push(dependency);
-  }
+    dependsOn.push(dependency);
+  });
+  return { dependsOn, diagnostics };
 }

@@ -3,7 +3,7 @@
  * document API (not `yaml.parse`) so that diagnostics can point at the offending key or
  * value, including inside multi-document files.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Alias, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Pair, parseAllDocuments, visit, YAMLMap, type Alias, type Document, type Node } from 'yaml';
 import { createYamlSyntaxDiagnostic, type Diagnostic, type Span } from './diagnostics.js';
 
 /** One YAML document of one file, with what is needed to turn node offsets into positions. */
@@ -161,18 +161,46 @@ function resolve(doc: YamlDocument, node: unknown): Node | null {
   return (current as Node | null) ?? null;
 }
 
-/** The entries of a mapping node, keys as strings (how `toJS` turns them into object keys). */
-export function entriesOf(doc: YamlDocument, node: Node | null | undefined): Array<{ name: string; key: Node | null; value: Node | null }> {
+/** A mapping entry, aliases resolved, with its key as a string. */
+export interface YamlNamedEntry extends YamlEntry {
+  readonly name: string;
+}
+
+/** The entries of a mapping node, keys as strings (mostly as `toJS` turns them into object keys). */
+export function entriesOf(doc: YamlDocument, node: Node | null | undefined): YamlNamedEntry[] {
   const map = resolve(doc, node);
   if (!isMap(map)) return [];
-  const out: Array<{ name: string; key: Node | null; value: Node | null }> = [];
-  for (const pair of map.items) {
-    if (!isPair(pair)) continue;
-    const key = resolve(doc, pair.key);
-    const name = isScalar(key) ? String(key.value) : String(key);
-    out.push({ name, key, value: resolve(doc, pair.value) });
+  return map.items.filter((pair) => isPair(pair)).map((pair) => entryOf(doc, pair));
+}
+
+function entryOf(doc: YamlDocument, pair: { key: unknown; value: unknown }): YamlNamedEntry {
+  const key = resolve(doc, pair.key);
+  const name = isScalar(key) ? String(key.value) : String(key);
+  return { name, key, value: resolve(doc, pair.value) };
+}
+
+/**
+ * The entries of a mapping whose key `toJS` turns into `jsKey`, the name a JSON Schema
+ * validator reports (`entriesOf` names some keys otherwise: `null` is `''` to `toJS`, an
+ * alias of a collection `*x`). Named and placed as `entriesOf` does.
+ */
+export function entriesWithJsKey(doc: YamlDocument, node: Node | null | undefined, jsKey: string): YamlNamedEntry[] {
+  const map = resolve(doc, node);
+  if (!isMap(map)) return [];
+  return map.items.filter((pair) => isPair(pair) && jsKeyOf(doc, pair.key as Node | null) === jsKey).map((pair) => entryOf(doc, pair));
+}
+
+function jsKeyOf(doc: YamlDocument, key: Node | null): string {
+  const target = resolve(doc, key);
+  if (target === null || isScalar(target)) return target?.value == null ? '' : String(target.value);
+  // A collection (or an alias of one): yaml writes the key out as `toJS` did, in a map of its own.
+  const probe = new YAMLMap();
+  probe.items.push(new Pair(key, null));
+  try {
+    return Object.keys(probe.toJS(doc.document) as object)[0] ?? '';
+  } catch {
+    return '';
   }
-  return out;
 }
 
 /**

@@ -18,8 +18,9 @@ import {
 import { suggestClosest } from '../manifest/suggest.js';
 import { parseYamlFile } from '../manifest/yaml-document.js';
 import { sortGraphEdges, type DependencyGraph, type GraphEdge } from './dependency-graph.js';
-import type { DependencyModel, DomainModel, ServiceModel, SourceLocation, SystemModel, WaitForEdge } from './types.js';
-import { findDependencyLoops, findServiceLoops } from './wait-for-graph.js';
+import { compareStrings as cmp } from './compare.js';
+import type { DependencyModel, DomainModel, ServiceModel, SystemModel, WaitForEdge } from './types.js';
+import { diagnoseLoops, findServiceLoops } from './wait-for-graph.js';
 
 export interface ManifestFile {
   /** Relative to the current directory, `/`-separated. */
@@ -52,22 +53,50 @@ export interface BuildResult {
   readonly manifestCount: number;
 }
 
-const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+interface ReadManifests {
+  readonly manifests: Manifest[];
+  /** Nothing parsed and nothing failed to parse: the folder holds no manifest. */
+  readonly empty: boolean;
+  /** Domains declared in files that do not parse: a dependency on them is not also an error. */
+  readonly unparsedDomains: ReadonlySet<string>;
+}
 
-function location(span: { file: string; line: number; column: number; endColumn?: number }): SourceLocation {
-  // Keep endColumn: diagnostics made from model locations underline the whole token.
-  return span;
+interface ResolvedEdges {
+  readonly waitEdges: WaitForEdge[];
+  readonly graphEdges: GraphEdge[];
 }
 
 export function buildSystem(files: readonly ManifestFile[], options: BuildOptions): BuildResult {
-  const sorted = [...files].sort((a, b) => cmp(a.path, b.path));
   const diagnostics: Diagnostic[] = [];
+  const { manifests, empty, unparsedDomains } = readManifests(files, options, diagnostics);
+  if (empty) diagnostics.push(createNoManifestsDiagnostic(options.folder));
+  const byDomain = registerDomains(manifests, diagnostics);
+  const { waitEdges, graphEdges } = resolveDependencies(manifests, byDomain, unparsedDomains, diagnostics);
+  const owners = domainsByOwner(byDomain);
+  const serviceNames = [...owners.keys()].sort(cmp);
+  const loops = findServiceLoops(serviceNames, waitEdges);
+  diagnostics.push(...diagnoseLoops(loops));
+  diagnostics.sort(compareDiagnostics);
+
+  const graph: DependencyGraph = {
+    system: options.system,
+    services: serviceNames.map((name) => ({ name, owns: [...owners.get(name)!].sort(cmp) })),
+    edges: sortGraphEdges(graphEdges),
+    loops,
+  };
+  const hasError = diagnostics.some((d) => d.severity === 'error');
+  const model = hasError ? undefined : createModel(options.system, [...byDomain.values()], waitEdges, serviceNames);
+  return { model, diagnostics, graph, manifestCount: manifests.length };
+}
+
+/** Parse and check every file, in path order; their diagnostics go to `diagnostics`. */
+function readManifests(files: readonly ManifestFile[], options: BuildOptions, diagnostics: Diagnostic[]): ReadManifests {
+  const sorted = [...files].sort((a, b) => cmp(a.path, b.path));
   const manifests: Manifest[] = [];
   // checkStateSchema runs the meta-schema check itself (to map its errors); compile need not repeat it.
   const ajv = options.ajv ?? createStateAjv({ validateSchema: false });
   const compiler = options.compiler ?? createStateSchemaCompiler();
   let syntaxErrors = 0;
-  // Domains declared in files that do not parse: a dependency on them is not also an error.
   const unparsedDomains = new Set<string>();
   for (const file of sorted) {
     const parsed = parseYamlFile(file.path, file.text);
@@ -81,17 +110,28 @@ export function buildSystem(files: readonly ManifestFile[], options: BuildOption
       manifests.push(checked.manifest);
     }
   }
-  if (manifests.length === 0 && syntaxErrors === 0) diagnostics.push(createNoManifestsDiagnostic(options.folder));
+  return { manifests, empty: manifests.length === 0 && syntaxErrors === 0, unparsedDomains };
+}
 
-  // First declaration in sorted path order wins; later ones are the error.
+/** Each domain's manifest: the first declaration in sorted path order wins; later ones are the error. */
+function registerDomains(manifests: readonly Manifest[], diagnostics: Diagnostic[]): Map<string, Manifest> {
   const byDomain = new Map<string, Manifest>();
   for (const manifest of manifests) {
     if (manifest.domain === undefined) continue;
     const previous = byDomain.get(manifest.domain);
-    if (previous) diagnostics.push(createDuplicateDomainDiagnostic(manifest.span, manifest.domain, location(previous.span)));
+    if (previous) diagnostics.push(createDuplicateDomainDiagnostic(manifest.span, manifest.domain, previous.span));
     else byDomain.set(manifest.domain, manifest);
   }
+  return byDomain;
+}
 
+/** The edges between services that `dependsOn` makes; unknown and self dependencies are diagnosed. */
+function resolveDependencies(
+  manifests: readonly Manifest[],
+  byDomain: ReadonlyMap<string, Manifest>,
+  unparsedDomains: ReadonlySet<string>,
+  diagnostics: Diagnostic[],
+): ResolvedEdges {
   const waitEdges: WaitForEdge[] = [];
   const graphEdges: GraphEdge[] = [];
   for (const manifest of manifests) {
@@ -112,10 +152,14 @@ export function buildSystem(files: readonly ManifestFile[], options: BuildOption
       if (!registered) continue;
       const edge = { from: manifest.owner, to: target.owner, domain: manifest.domain, dependency: dependency.domain };
       graphEdges.push({ ...edge, optional: dependency.optional });
-      if (!dependency.optional) waitEdges.push({ ...edge, location: location(dependency.span) });
+      if (!dependency.optional) waitEdges.push({ ...edge, location: dependency.span });
     }
   }
+  return { waitEdges, graphEdges };
+}
 
+/** The registered domains of each owner, in registration order. */
+function domainsByOwner(byDomain: ReadonlyMap<string, Manifest>): Map<string, string[]> {
   const owners = new Map<string, string[]>();
   for (const manifest of byDomain.values()) {
     if (manifest.owner === undefined) continue;
@@ -123,19 +167,7 @@ export function buildSystem(files: readonly ManifestFile[], options: BuildOption
     owns.push(manifest.domain!);
     owners.set(manifest.owner, owns);
   }
-  const serviceNames = [...owners.keys()].sort(cmp);
-  diagnostics.push(...findDependencyLoops(serviceNames, waitEdges));
-  diagnostics.sort(compareDiagnostics);
-
-  const graph: DependencyGraph = {
-    system: options.system,
-    services: serviceNames.map((name) => ({ name, owns: [...owners.get(name)!].sort(cmp) })),
-    edges: sortGraphEdges(graphEdges),
-    loops: findServiceLoops(serviceNames, waitEdges),
-  };
-  const hasError = diagnostics.some((d) => d.severity === 'error');
-  const model = hasError ? undefined : createModel(options.system, [...byDomain.values()], waitEdges, serviceNames);
-  return { model, diagnostics, graph, manifestCount: manifests.length };
+  return owners;
 }
 
 /** Top-level `domain: name` lines of a file the YAML parser rejected. */
@@ -147,7 +179,7 @@ function createModel(system: string, manifests: readonly Manifest[], waitEdges: 
   const domains: DomainModel[] = manifests
     .map((m): DomainModel => {
       const dependsOn: DependencyModel[] = m.dependsOn
-        .map((d) => ({ domain: d.domain, optional: d.optional, location: location(d.span) }))
+        .map((d) => ({ domain: d.domain, optional: d.optional, location: d.span }))
         .sort((a, b) => cmp(a.domain, b.domain));
       return {
         name: m.domain!,
@@ -157,7 +189,7 @@ function createModel(system: string, manifests: readonly Manifest[], waitEdges: 
         dependsOn,
         state: m.state!,
         file: m.file,
-        location: location(m.keySpan),
+        location: m.keySpan,
       };
     })
     .sort((a, b) => cmp(a.name, b.name));

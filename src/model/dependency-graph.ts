@@ -1,7 +1,7 @@
 /** The picture of a system's dependencies: what `chinook graph` and codegen's diagram draw. */
-import type { ServiceLoop } from './wait-for-graph.js';
-import { findServiceLoops } from './wait-for-graph.js';
+import { compareStrings as cmp } from './compare.js';
 import type { SystemModel } from './types.js';
+import { findServiceLoops, type ServiceLoop } from './wait-for-graph.js';
 
 export interface GraphService {
   readonly name: string;
@@ -28,8 +28,6 @@ export interface DependencyGraph {
   /** Loops of the wait-for graph (empty for a valid system). */
   readonly loops: readonly ServiceLoop[];
 }
-
-const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export function sortGraphEdges(edges: readonly GraphEdge[]): GraphEdge[] {
   return [...edges].sort((a, b) => cmp(a.from, b.from) || cmp(a.to, b.to) || cmp(a.dependency, b.dependency) || cmp(a.domain, b.domain));

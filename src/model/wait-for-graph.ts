@@ -4,6 +4,7 @@
  * and named by one concrete, deterministically chosen loop.
  */
 import { createDependencyCycleDiagnostic, type DependencyLoop, type Diagnostic } from '../manifest/diagnostics.js';
+import { compareStrings as cmp } from './compare.js';
 import type { WaitForEdge } from './types.js';
 
 export interface ServiceLoop extends DependencyLoop {
@@ -15,10 +16,6 @@ export interface ServiceLoop extends DependencyLoop {
 
 function compareEdges(a: WaitForEdge, b: WaitForEdge): number {
   return cmp(a.to, b.to) || cmp(a.domain, b.domain) || cmp(a.dependency, b.dependency);
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
@@ -141,5 +138,10 @@ function nameLoop(
 
 /** One `dependency-cycle` diagnostic per loop, at the `dependsOn` entry of its first link. */
 export function findDependencyLoops(services: readonly string[], edges: readonly WaitForEdge[]): Diagnostic[] {
-  return findServiceLoops(services, edges).map((loop) => createDependencyCycleDiagnostic(loop.edges[0]!.location, loop));
+  return diagnoseLoops(findServiceLoops(services, edges));
+}
+
+/** The `dependency-cycle` diagnostics of loops already found. */
+export function diagnoseLoops(loops: readonly ServiceLoop[]): Diagnostic[] {
+  return loops.map((loop) => createDependencyCycleDiagnostic(loop.edges[0]!.location, loop));
 }

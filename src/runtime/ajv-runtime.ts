@@ -9,19 +9,8 @@ import * as ucs2lengthModule from 'ajv/dist/runtime/ucs2length.js';
 import * as uriModule from 'ajv/dist/runtime/uri.js';
 import * as validationErrorModule from 'ajv/dist/runtime/validation_error.js';
 import * as formatsModule from 'ajv-formats/dist/formats.js';
+import { defaultExportOf } from '../shared/default-export.js';
 import type { ValidationIssue } from './contract.js';
-
-/**
- * A CommonJS module's `exports.default`, whether the loader hands us `module.exports`
- * (Node's ESM↔CJS rule) or has already unwrapped it (bundlers, vitest interop).
- */
-function defaultExportOf(namespace: unknown): unknown {
-  let value: unknown = (namespace as { default?: unknown }).default ?? namespace;
-  if (value !== null && typeof value === 'object' && (value as { __esModule?: boolean }).__esModule) {
-    value = (value as { default?: unknown }).default;
-  }
-  return value;
-}
 
 /** One error as ajv's compiled code reports it (the part we read). */
 export interface CompiledValidatorError {
@@ -43,10 +32,10 @@ const formats = (formatsModule as unknown as { fullFormats: { readonly [format: 
 
 /** The helpers ajv standalone code refers to, by the name of their module in `ajv/dist/runtime/`. */
 export const ajvRuntime = {
-  equal: defaultExportOf(equalModule) as (a: unknown, b: unknown) => boolean,
-  ucs2length: defaultExportOf(ucs2lengthModule) as (value: string) => number,
-  uri: defaultExportOf(uriModule),
-  validation_error: defaultExportOf(validationErrorModule),
+  equal: defaultExportOf<(a: unknown, b: unknown) => boolean>(equalModule),
+  ucs2length: defaultExportOf<(value: string) => number>(ucs2lengthModule),
+  uri: defaultExportOf<unknown>(uriModule),
+  validation_error: defaultExportOf<unknown>(validationErrorModule),
   formats,
 } as const;
 

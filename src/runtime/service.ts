@@ -3,8 +3,9 @@
  * parts, each of which owns one job and its own state:
  *
  * - `store.ts`: the local copy of the system state and of who is online;
- * - `receiver.ts`: decodes and checks what arrives, applies it or rejects it
- *   (`report-limiter.ts` keeps the reports of a flood to one line per interval);
+ * - `receiver.ts`: routes what arrives to `state-intake.ts` and `status-intake.ts`, which
+ *   decode and check it and apply it, or reject it (`rejecter.ts`; `report-limiter.ts`
+ *   keeps the reports of a flood to one line per interval);
  * - `publisher.ts`: the owner's side, `(epoch, seq)` and the own echoes (`echo-queue.ts`);
  * - `delivery.ts`: the update callbacks, held while starting or paused;
  * - `dependency-tracker.ts`: which required domains are available, lost, regained;

@@ -66,13 +66,17 @@ export interface Store {
   status(domain: string): DomainStatus;
 }
 
-export function createStore(system: SystemSpec): Store {
+/** The domains of the system, each with its entry reachable by name, by state topic and by owner. */
+interface DomainIndex {
+  readonly domains: Map<string, DomainEntry>;
+  readonly byTopic: Map<string, DomainEntry>;
+  readonly byOwner: Map<string, DomainEntry[]>;
+}
+
+function indexDomains(system: SystemSpec): DomainIndex {
   const domains = new Map<string, DomainEntry>();
   const byTopic = new Map<string, DomainEntry>();
-  const peers = new Map<string, PeerEntry>();
   const byOwner = new Map<string, DomainEntry[]>();
-  const view: Record<string, unknown> = {};
-
   for (const name of Object.keys(system.domains).sort()) {
     const spec = system.domains[name]!;
     const entry: DomainEntry = { name, spec, state: undefined, epoch: -1, seq: 0, receivedAt: 0, ownEpoch: -1, ownerEpoch: -1, ownerOnline: false, pending: undefined };
@@ -82,18 +86,25 @@ export function createStore(system: SystemSpec): Store {
     if (owned === undefined) byOwner.set(spec.owner, [entry]);
     else owned.push(entry);
   }
+  return { domains, byTopic, byOwner };
+}
 
-  /** Mirror the owner's status on its domains; after an `online`, returns those with a pending envelope of its epoch. */
-  const mirrorOwner = (service: string, status: ServiceStatus, epoch: number): DomainEntry[] => {
-    const unblocked: DomainEntry[] = [];
-    for (const entry of byOwner.get(service) ?? []) {
-      entry.ownerOnline = status === 'online';
-      if (status !== 'online') continue;
-      entry.ownerEpoch = epoch;
-      if (entry.pending?.epoch === epoch) unblocked.push(entry);
-    }
-    return unblocked;
-  };
+/** Mirror an owner's status on its domains; after an `online`, returns those with a pending envelope of its epoch. */
+function mirrorOwner(owned: readonly DomainEntry[] | undefined, status: ServiceStatus, epoch: number): DomainEntry[] {
+  const unblocked: DomainEntry[] = [];
+  for (const entry of owned ?? []) {
+    entry.ownerOnline = status === 'online';
+    if (status !== 'online') continue;
+    entry.ownerEpoch = epoch;
+    if (entry.pending?.epoch === epoch) unblocked.push(entry);
+  }
+  return unblocked;
+}
+
+export function createStore(system: SystemSpec): Store {
+  const { domains, byTopic, byOwner } = indexDomains(system);
+  const peers = new Map<string, PeerEntry>();
+  const view: Record<string, unknown> = {};
 
   const availabilityOf = (entry: DomainEntry | undefined): Availability => {
     if (entry === undefined || entry.epoch < 0) return 'missing';
@@ -116,7 +127,7 @@ export function createStore(system: SystemSpec): Store {
     setPeer(service, status, epoch) {
       const peer = peers.get(service);
       if (!statusApplies(peer, status, epoch)) return { previous: peer?.status, applied: false, unblocked: [] };
-      const unblocked = mirrorOwner(service, status, epoch);
+      const unblocked = mirrorOwner(byOwner.get(service), status, epoch);
       if (peer === undefined) {
         peers.set(service, { status, epoch, onlineEpoch: status === 'online' ? epoch : -1 });
         return { previous: undefined, applied: true, unblocked };

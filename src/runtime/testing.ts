@@ -204,9 +204,10 @@ function createTestServices(h: Harness, publisher: ReturnType<typeof createTestP
   let stopping: Promise<void> | undefined;
 
   const launch = (name: string, source: HandlerSource<ServiceTypes>): Running => {
-    const record: Running = { instance: undefined as unknown as ServiceInstance<ServiceTypes>, bus: undefined, crashed: false };
+    // The instance's connection and fate, known to its options and handler before the instance exists.
+    const connection: Omit<Running, 'instance'> = { bus: undefined, crashed: false };
     const runOptions: RunOptions = {
-      bus: (busOptions) => (record.bus = createMemoryBus(h.broker, busOptions)),
+      bus: (busOptions) => (connection.bus = createMemoryBus(h.broker, busOptions)),
       dependencyTimeoutMs: h.options.dependencyTimeoutMs ?? DEFAULT_DEPENDENCY_TIMEOUT_MS,
       onDependencyLost: h.options.onDependencyLost ?? 'pause',
       log: (event) => {
@@ -216,7 +217,8 @@ function createTestServices(h: Harness, publisher: ReturnType<typeof createTestP
       ...(h.options.now === undefined ? {} : { now: h.options.now }),
     };
     // A factory makes this instance's own handler (and state), as `chinook run` does.
-    record.instance = h.entries[name]!.create(withoutStopAfterCrash(handlerOf(source), () => record.crashed), runOptions);
+    const instance = h.entries[name]!.create(withoutStopAfterCrash(handlerOf(source), () => connection.crashed), runOptions);
+    const record: Running = Object.assign(connection, { instance });
     running.set(name, record);
     instances[name] = record.instance;
     return record;

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bus, BusMessage } from '../../src/bus/bus.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/bus/embedded-broker.js';
-import { createMqttBus, parseMqttUrl } from '../../src/bus/mqtt.js';
+import { createMqttBus } from '../../src/bus/mqtt.js';
+import { parseMqttUrl } from '../../src/bus/mqtt-url.js';
 
 async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const start = Date.now();

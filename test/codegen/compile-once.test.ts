@@ -10,11 +10,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createGenerateContext } from '../../src/codegen/context.js';
 import { compileValidatorSource } from '../../src/codegen/emit-domains.js';
 import { generateOutputs } from '../../src/codegen/generate.js';
-import { createStateAjv, createStateSchemaCompiler, STATE_COMPILE_OPTIONS } from '../../src/manifest/compile-state-schema.js';
+import { createStateAjv, createStateSchemaCompiler, STATE_CHECK_OPTIONS, STATE_COMPILE_OPTIONS } from '../../src/manifest/compile-state-schema.js';
 import { buildSystem } from '../../src/model/build-system.js';
+import { defaultExportOf } from '../../src/shared/default-export.js';
 import { caseOptions, CASES, readCaseManifests } from './golden.js';
 
-const standaloneCode = ((standaloneCodeModule as unknown as { default?: unknown }).default ?? standaloneCodeModule) as typeof import('ajv/dist/standalone/index.js').default;
+const standaloneCode = defaultExportOf<typeof standaloneCodeModule.default>(standaloneCodeModule);
 
 const lamp = {
   type: 'object',
@@ -58,6 +59,21 @@ describe('the state schema compiler', () => {
     expect(first.validate.errors).toHaveLength(2); // allErrors: what `explain` reports
   });
 
+  it('compiles a fail-fast validator apart, remembered per mode, agreeing with the all-errors one', () => {
+    const compiler = createStateSchemaCompiler();
+    const all = compiler.compile(lamp);
+    const check = compiler.compile(lamp, 'first');
+    expect(compiler.compile(lamp, 'first')).toBe(check);
+    expect(compiler.compile(lamp, 'all')).toBe(all);
+    expect(check.validate).not.toBe(all.validate);
+    expect(check.validate({ lamps: [{ id: 'l1', level: 3 }] })).toBe(true);
+    expect(check.validate({ lamps: [{ id: 'x', level: -1 }] })).toBe(false);
+    expect(check.validate.errors).toHaveLength(1); // stops at the first failed rule
+    // The same code as a fresh instance with the check's options would write.
+    const fresh = createStateAjv(STATE_CHECK_OPTIONS);
+    expect(standaloneCode(check.ajv, check.validate)).toBe(standaloneCode(fresh, fresh.compile(structuredClone(lamp))));
+  });
+
   it('keeps `$id`s of one schema from clashing with another\'s, and a failed compile from leaving anything behind', () => {
     const compiler = createStateSchemaCompiler();
     const withIds = () => ({ $id: 'https://example.com/a', type: 'object', $defs: { X: { $id: 'x', type: 'string' } }, properties: { x: { $ref: 'x' } } });
@@ -73,7 +89,7 @@ describe('the state schema compiler', () => {
 });
 
 describe('validate then generate', () => {
-  it('compiles every state schema exactly once when buildSystem and codegen share the compiler', async () => {
+  it('compiles every state schema exactly once per validator when buildSystem and codegen share the compiler', async () => {
     const name = CASES.includes('features') ? 'features' : CASES[0]!;
     const files = readCaseManifests(name);
     const compile = vi.spyOn(Ajv2020.prototype, 'compile');
@@ -83,12 +99,13 @@ describe('validate then generate', () => {
     const domains = model!.domains.length;
     expect(domains).toBeGreaterThan(1);
     expect(compile).toHaveBeenCalledTimes(domains);
+    // Codegen reuses validation's all-errors compile and adds only the fail-fast one.
     const shared = await generateOutputs(model!, createGenerateContext(model!, caseOptions(name), compiler));
-    expect(compile).toHaveBeenCalledTimes(domains);
-
-    // And the output is the same as with a compiler of its own (which compiles again).
-    const fresh = await generateOutputs(model!, createGenerateContext(model!, caseOptions(name)));
     expect(compile).toHaveBeenCalledTimes(2 * domains);
+
+    // And the output is the same as with a compiler of its own (which compiles both again).
+    const fresh = await generateOutputs(model!, createGenerateContext(model!, caseOptions(name)));
+    expect(compile).toHaveBeenCalledTimes(4 * domains);
     expect(shared).toEqual(fresh);
   });
 

@@ -4,6 +4,8 @@
  * typecheck`) fail with issues; constraints TypeScript cannot express fail at run time.
  */
 import { describe, expect, it } from 'vitest';
+import { validate as checkCatalog } from '../fixtures/codegen/features/expected/domains/catalog.validate.js';
+import { validateAll as validateAllCatalog } from '../fixtures/codegen/features/expected/domains/catalog.validate-all.js';
 import { explainCatalog, explainStockLevel, isCatalog, isStockLevel, system, type Catalog } from '../fixtures/codegen/features/expected/index.js';
 
 const valid: Catalog[] = [
@@ -78,6 +80,20 @@ describe('generated validators', () => {
     for (const value of [null, undefined, 42, 'x', [], () => 1]) {
       expect(isCatalog(value)).toBe(false);
       expect(explainCatalog(value)).toContainEqual(expect.objectContaining({ path: '', keyword: 'type' }));
+    }
+  });
+
+  it('checks fast with a validator that stops at the first failed rule, and explains with one that collects all', () => {
+    const twoWrong = { ...base, status: 'gone', counters: { c_views: -1 } };
+    expect(isCatalog(twoWrong)).toBe(false);
+    expect(checkCatalog.errors).toHaveLength(1);
+    expect(explainCatalog(twoWrong).map((i) => i.path)).toEqual(expect.arrayContaining(['/status', '/counters/c_views']));
+    expect(checkCatalog).not.toBe(validateAllCatalog);
+  });
+
+  it('the fast check and the explanation agree on every sample', () => {
+    for (const sample of [...valid, ...wrongTypes.map((c) => c.sample), ...outOfRange.map((c) => c.sample), null, 42, []]) {
+      expect(isCatalog(sample)).toBe(explainCatalog(sample).length === 0);
     }
   });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findDependencyLoops, findServiceLoops } from '../../src/model/wait-for-graph.js';
+import { diagnoseLoops, findDependencyLoops, findServiceLoops } from '../../src/model/wait-for-graph.js';
 import type { WaitForEdge } from '../../src/model/types.js';
 
 const at = { file: 'x.yaml', line: 1, column: 1 };
@@ -68,5 +68,13 @@ describe('findServiceLoops', () => {
     expect(loops[0]!.component).toHaveLength(n);
     // And an open chain has none.
     expect(findServiceLoops(services, edges.slice(0, -1))).toEqual([]);
+  });
+});
+
+describe('diagnoseLoops', () => {
+  it('gives the diagnostics findDependencyLoops gives, from loops already found', () => {
+    const edges = [edge('a', 'b'), edge('b', 'a'), edge('c', 'd'), edge('d', 'c')];
+    expect(diagnoseLoops(findServiceLoops(['a', 'b', 'c', 'd'], edges))).toEqual(findDependencyLoops(['a', 'b', 'c', 'd'], edges));
+    expect(diagnoseLoops([])).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NAME_PATTERN } from '../../manifest/check-manifest.js';
+import { NAME_MAX_LENGTH, NAME_PATTERN } from '../../manifest/manifest-schema.js';
 import { CliError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { CONFIG_FILE, DEFAULT_CONFIG, loadConfig, type ChinookConfig } from '../config.js';
@@ -82,7 +82,7 @@ export function toSystemName(name: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^[^a-z]+|-+$/g, '')
-    .slice(0, 64)
+    .slice(0, NAME_MAX_LENGTH)
     .replace(/-+$/, '');
   return NAME_PATTERN.test(candidate) ? candidate : DEFAULT_CONFIG.system;
 }
