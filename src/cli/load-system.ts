@@ -1,6 +1,6 @@
 /** The file-system edge of manifest loading: find, read, then hand texts to the pure builder. */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { StateSchemaCompiler } from '../manifest/compile-state-schema.js';
 import type { Diagnostic } from '../manifest/diagnostics.js';
 import { buildSystem, type BuildResult, type ManifestFile } from '../model/build-system.js';
@@ -8,6 +8,7 @@ import type { SystemModel } from '../model/types.js';
 import { CliError } from './cli-error.js';
 import { forEachConcurrently } from './for-each-concurrently.js';
 import { ExitCode } from './exit-codes.js';
+import { toPosix } from './paths.js';
 
 export interface LoadedSystem {
   readonly model: SystemModel | undefined;
@@ -16,10 +17,6 @@ export interface LoadedSystem {
   readonly sources: ReadonlyMap<string, string>;
   /** The full build result (graph, manifest count). */
   readonly build: BuildResult;
-}
-
-function toPosix(path: string): string {
-  return sep === '/' ? path : path.split(sep).join('/');
 }
 
 /** Every *.yaml / *.yml under `dir`, recursively, as absolute paths sorted by relative path. */

@@ -1,8 +1,7 @@
 import type { CliContext } from './command.js';
-import { UsageError } from './cli-error.js';
 import { loadConfig } from './config.js';
 import { loadSystemFromDir, type LoadedSystem } from './load-system.js';
-import { oneOf, parseCommandArgs } from './parse-args.js';
+import { oneOf, optionalFolder, parseCommand } from './parse-args.js';
 
 export interface ManifestCommandSpec<F extends string> {
   readonly usage: string;
@@ -20,14 +19,12 @@ export async function loadForManifestCommand<F extends string>(
   ctx: CliContext,
   spec: ManifestCommandSpec<F>,
 ): Promise<{ readonly format: F; readonly loaded: LoadedSystem } | undefined> {
-  const { values, positionals } = parseCommandArgs(argv, { format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, spec.usage);
-  if (values.help) {
-    ctx.stdout.write(spec.help + '\n');
-    return undefined;
-  }
+  const parsed = parseCommand(argv, ctx, { format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, spec.usage, spec.help);
+  if (parsed === undefined) return undefined;
+  const { values, positionals } = parsed;
   const format = oneOf('format', values.format, spec.formats, spec.defaultFormat, spec.usage);
-  if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, spec.usage);
+  const folder = optionalFolder(positionals, spec.usage);
   const config = await loadConfig(ctx.cwd);
-  const loaded = await loadSystemFromDir(positionals[0] ?? config.manifests, { cwd: ctx.cwd, system: config.system });
+  const loaded = await loadSystemFromDir(folder ?? config.manifests, { cwd: ctx.cwd, system: config.system });
   return { format, loaded };
 }

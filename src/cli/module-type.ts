@@ -6,8 +6,9 @@
  * Only where needed: inside an ESM package a nested package.json would cut the package's
  * self-reference (`chinook-ipc/runtime` from this repository's own generated/).
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
+import { exists } from './paths.js';
 
 export type ModuleType = 'module' | 'commonjs';
 
@@ -59,12 +60,7 @@ export async function ensureEsmScope(dir: string, cwd: string, what: string): Pr
   if (abs === resolve(cwd)) return undefined;
   if ((await findPackageScope(abs)).type === 'module') return undefined;
   const path = join(abs, 'package.json');
-  try {
-    await stat(path);
-    return undefined;
-  } catch {
-    // absent: ours to create
-  }
+  if (await exists(path)) return undefined;
   try {
     await writeFile(path, esmPackageJson(what), { flag: 'wx' });
   } catch {

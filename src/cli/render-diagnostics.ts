@@ -1,5 +1,6 @@
 /** Diagnostics → text for people, JSON for tools (MANIFEST.md's shape), or GitHub annotations. */
 import { compareDiagnostics, type Diagnostic } from '../manifest/diagnostics.js';
+import { style, type Style } from './style.js';
 
 export type DiagnosticFormat = 'text' | 'json' | 'github';
 
@@ -9,15 +10,6 @@ export type RenderableDiagnostic = Omit<Diagnostic, 'code'> & { readonly code: s
 export interface RenderOptions {
   readonly color: boolean;
 }
-
-const ansi = {
-  red: '\u001b[31m',
-  yellow: '\u001b[33m',
-  cyan: '\u001b[36m',
-  bold: '\u001b[1m',
-  dim: '\u001b[2m',
-  reset: '\u001b[0m',
-} as const;
 
 /** A file of OUT that is not what `chinook generate` would write (`generate --check`). */
 export interface StaleFile {
@@ -94,7 +86,7 @@ function renderGithub(d: RenderableDiagnostic): string {
 }
 
 function renderText(diagnostics: readonly RenderableDiagnostic[], sources: ReadonlyMap<string, string>, { color }: RenderOptions): string {
-  const paint = (style: keyof typeof ansi, text: string): string => (color ? `${ansi[style]}${text}${ansi.reset}` : text);
+  const paint = (name: Style, text: string): string => (color ? style(name, text) : text);
   const lineCache = new Map<string, string[]>();
   const blocks: string[] = [];
   for (const d of diagnostics) {

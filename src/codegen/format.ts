@@ -46,18 +46,16 @@ export function indentTypeScript(code: string): string {
       inComment = !line.includes('*/');
       continue;
     }
-    const { opens, closesFirst, net } = countBrackets(line);
+    const { closesFirst, net } = countBrackets(line);
     const level = Math.max(0, depth - closesFirst);
     out.push('  '.repeat(level) + line);
     depth = Math.max(0, depth + net);
-    void opens;
   }
   return out.join('\n');
 }
 
-function countBrackets(line: string): { opens: number; closesFirst: number; net: number } {
+function countBrackets(line: string): { closesFirst: number; net: number } {
   let net = 0;
-  let opens = 0;
   let closesFirst = 0;
   let leading = true;
   let quoteChar: string | undefined;
@@ -73,7 +71,6 @@ function countBrackets(line: string): { opens: number; closesFirst: number; net:
       leading = false;
     } else if (c === '{' || c === '(' || c === '[') {
       net++;
-      opens++;
       leading = false;
     } else if (c === '}' || c === ')' || c === ']') {
       net--;
@@ -82,5 +79,5 @@ function countBrackets(line: string): { opens: number; closesFirst: number; net:
       leading = false;
     }
   }
-  return { opens, closesFirst, net };
+  return { closesFirst, net };
 }

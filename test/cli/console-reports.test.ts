@@ -22,7 +22,7 @@ describe('console rejection lines', () => {
 
 describe('console: paused from the service\'s own report', () => {
   it('reads paused and resumed lines, and shows paused as ◐', async () => {
-    const { pausedByReport } = await import('../../src/cli/run/run-console.js');
+    const { pausedByReport } = await import('../../src/cli/run/process-tracker.js');
     const { renderConsole } = await import('../../src/cli/run/render-console.js');
     expect(pausedByReport('paused: update callbacks and publishes are held until every required dependency is back')).toBe(true);
     expect(pausedByReport('resumed')).toBe(false);

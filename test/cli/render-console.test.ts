@@ -149,7 +149,7 @@ describe('the live console when nothing is healthy yet', () => {
     expect(plain).toMatch(/DOMAIN/);
     expect(plain).toMatch(/^ {2}climate-service +◌ starting +5000/m);
     for (const line of text.split('\n')) expect(line.replace(/\x1b\[\d+m/g, '')).toBe(line.replace(/\x1b\[\d+m/g, '').trimEnd());
-    expect(text).not.toMatch(/ \x1b\[\d+m\x1b\[0m$/m);
+    expect(text).not.toMatch(/ \x1b\[\d+m\x1b\[\d+m$/m);
   });
 
   it('the status column is wide enough for its longest word', () => {

@@ -1,5 +1,6 @@
 /** The access rights of the system in the current directory: manifests → model → rights (src/model/access.ts). */
 import { buildAccessRights, reservedIdentityClash, type AccessRights } from '../../model/access.js';
+import { defaultPrefix } from '../../runtime/envelope.js';
 import { CliError } from '../cli-error.js';
 import type { CliContext } from '../command.js';
 import { loadConfig, type ChinookConfig } from '../config.js';
@@ -17,7 +18,7 @@ export async function loadAccessRights(ctx: CliContext, dir?: string): Promise<{
   const clash = reservedIdentityClash(model.services.map((s) => s.name));
   if (clash !== undefined) throw new CliError(`service \`${clash}\` is named like a reserved identity (observer, default, liveness): rename it`, ExitCode.failure);
   const rights = buildAccessRights({
-    prefix: config.prefix ?? `chinook/${config.system}`,
+    prefix: config.prefix ?? defaultPrefix(config.system),
     domains: model.domains.map((d) => ({ name: d.name, owner: d.owner })),
     services: model.services.map((s) => s.name),
   });

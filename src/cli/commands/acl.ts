@@ -11,7 +11,7 @@ import { identitiesNeedingSecrets, renderAccessFiles, type AccessFile } from '..
 import { CliError, UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { parseCommandArgs } from '../parse-args.js';
+import { commandRun, flagEnvOrConfig, optionalFolder } from '../parse-args.js';
 import { loadSecrets } from '../access/secrets.js';
 import { loadAccessRights } from '../access/load-rights.js';
 
@@ -75,14 +75,9 @@ async function writeChanged(out: string, files: readonly AccessFile[]): Promise<
 export const aclCommand: Command = {
   summary: 'write broker ACL and password files (mosquitto, Redis, EMQX) from the manifests',
   usage,
-  async run(argv, ctx) {
-    const { values, positionals } = parseCommandArgs(argv, options, usage);
-    if (values.help) {
-      ctx.stdout.write(help + '\n');
-      return ExitCode.ok;
-    }
-    if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, usage);
-    const loaded = await loadAccessRights(ctx, positionals[0]);
+  run: commandRun(options, usage, help, async ({ values, positionals }, ctx) => {
+    const folder = optionalFolder(positionals, usage);
+    const loaded = await loadAccessRights(ctx, folder);
     if (loaded === undefined) return ExitCode.failure;
     const { rights, config } = loaded;
     const names = identitiesNeedingSecrets(rights);
@@ -92,7 +87,7 @@ export const aclCommand: Command = {
     }
     if (values.check && rotate.size > 0) throw new UsageError('--check writes nothing: it cannot go with --rotate', usage);
     const out = resolve(ctx.cwd, values.out ?? config.access ?? 'access');
-    const secretsDir = resolve(ctx.cwd, values.secrets ?? (ctx.env['CHINOOK_SECRETS'] || undefined) ?? config.secrets ?? 'secrets');
+    const secretsDir = resolve(ctx.cwd, flagEnvOrConfig(values.secrets, ctx.env['CHINOOK_SECRETS'], config.secrets) ?? 'secrets');
     const loadedSecrets = await loadSecrets(secretsDir, names, { create: !values.check, rotate });
     if (loadedSecrets.missing.length > 0) {
       throw new CliError(`no secret for ${loadedSecrets.missing.join(', ')} in ${secretsDir}`, ExitCode.failure, 'run `chinook acl` (without --check) to create them');
@@ -110,5 +105,5 @@ export const aclCommand: Command = {
     if (loadedSecrets.rotated.length > 0) say(`rotated the secrets of ${loadedSecrets.rotated.join(', ')}: reload the broker, then restart those services`);
     say(changed.length > 0 ? `wrote ${changed.join(', ')} in ${out} (${rights.identities.length} identities)` : `${out} is up to date`);
     return ExitCode.ok;
-  },
+  }),
 };

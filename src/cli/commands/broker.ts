@@ -3,7 +3,8 @@ import type { CliContext, Command } from '../command.js';
 import type { BrokerAccess } from '../../bus/broker-access.js';
 import { CliError, UsageError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
-import { parseCommandArgs } from '../parse-args.js';
+import { commandRun, parseWhole } from '../parse-args.js';
+import { waitForStopSignal } from '../signals.js';
 import { startEmbeddedBroker } from '../../bus/embedded-broker.js';
 
 const usage = [
@@ -14,14 +15,6 @@ const usage = [
   '  --secrets DIR  enforce the system\'s access rights: only its identities, with DIR/<identity>.secret',
   '                 (written by `chinook acl`), each within its rights (docs/security.md)',
 ].join('\n');
-
-function parsePort(value: string | undefined): number {
-  if (value === undefined) return 1883;
-  if (!/^\d+$/.test(value) || Number(value) > 65535) {
-    throw new UsageError(`--port must be a whole number from 0 to 65535 (got \`${value}\`)`, usage);
-  }
-  return Number(value);
-}
 
 /**
  * The system's rights with each identity's secret, read from `dir` (never created here:
@@ -44,18 +37,9 @@ async function loadBrokerAccess(ctx: CliContext, dir: string): Promise<BrokerAcc
 export const brokerCommand: Command = {
   summary: 'run the embedded MQTT broker (aedes, in memory) for other clients',
   usage,
-  async run(argv, ctx) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { port: { type: 'string' }, host: { type: 'string' }, secrets: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      usage,
-    );
-    if (values.help) {
-      ctx.stdout.write(usage + '\n');
-      return ExitCode.ok;
-    }
+  run: commandRun({ port: { type: 'string' }, host: { type: 'string' }, secrets: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage, usage, async ({ values, positionals }, ctx) => {
     if (positionals.length > 0) throw new UsageError(`unexpected argument \`${positionals[0]}\``, usage);
-    const port = parsePort(values.port);
+    const port = parseWhole('port', values.port, { max: 65535 }, usage) ?? 1883;
     const host = values.host ?? '127.0.0.1';
     const access = values.secrets === undefined ? undefined : await loadBrokerAccess(ctx, values.secrets);
     if (access === null) return ExitCode.failure;
@@ -74,17 +58,11 @@ export const brokerCommand: Command = {
     const enforced = access ? `, access rights of ${access.identities.size} identities enforced` : '';
     ctx.stdout.write(`chinook broker: listening on ${broker.url} (MQTT 3.1.1, in memory${enforced}; Ctrl-C to stop)\n`);
     ctx.stdout.write(`  connect services with: chinook run --broker ${broker.url}${access ? ` --secrets ${values.secrets}` : ''}\n`);
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    const signal = waitForStopSignal();
+    await signal.promise;
+    signal.dispose();
     await broker.close();
     ctx.stdout.write('chinook broker: stopped\n');
     return ExitCode.ok;
-  },
+  }),
 };

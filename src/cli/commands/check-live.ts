@@ -4,12 +4,13 @@ import { CliError, UsageError } from '../cli-error.js';
 import { loadConfig } from '../config.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadSystemFromDir } from '../load-system.js';
-import { oneOf, parseCommandArgs } from '../parse-args.js';
+import { oneOf, optionalFolder, parseCommand } from '../parse-args.js';
 import { readRetained } from '../read-retained.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
 import { showUrl } from '../run/run-console.js';
 import { BusError } from '../../bus/bus.js';
 import { createBus } from '../../bus/create-bus.js';
+import { defaultPrefix } from '../../runtime/envelope.js';
 import { externalIdentities } from '../run/credentials.js';
 import { createStateSchemaCompiler } from '../../manifest/compile-state-schema.js';
 import type { SystemModel } from '../../model/types.js';
@@ -137,21 +138,19 @@ function withoutPassword(text: string, url: string): string {
 }
 
 async function settingsOf(argv: readonly string[], ctx: CliContext): Promise<{ url: string; dir: string; timeoutMs: number; format: 'text' | 'json'; system: string; prefix: string } | undefined> {
-  const { values, positionals } = parseCommandArgs(argv, { broker: { type: 'string' }, timeout: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage);
-  if (values.help) {
-    ctx.stdout.write(help + '\n');
-    return undefined;
-  }
+  const parsed = parseCommand(argv, ctx, { broker: { type: 'string' }, timeout: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage, help);
+  if (parsed === undefined) return undefined;
+  const { values, positionals } = parsed;
   const format = oneOf('format', values.format, ['text', 'json'] as const, 'text', usage);
   const timeoutMs = parseTimeout(values.timeout);
-  if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, usage);
+  const folder = optionalFolder(positionals, usage);
   const config = await loadConfig(ctx.cwd);
   const url = values.broker ?? ctx.env['CHINOOK_BROKER'] ?? config.broker;
   if (url === undefined || url === '') throw new UsageError('--broker URL is required (or CHINOOK_BROKER, or `broker` in chinook.config.yaml)', usage);
   if (!/^(mqtts?|rediss?|nats):\/\/./i.test(url)) throw new UsageError(`unsupported bus URL \`${showUrl(url)}\`: use mqtt://, mqtts://, redis://, rediss:// or nats://`, usage);
   // As the `observer` identity when credentials are set up (docs/security.md): it only reads.
   const observerUrl = await externalIdentities(url, ctx.env, ctx.env['CHINOOK_SECRETS'] || config.secrets, ctx.cwd).consoleUrl();
-  return { url: observerUrl, dir: positionals[0] ?? config.manifests, timeoutMs, format, system: config.system, prefix: config.prefix ?? `chinook/${config.system}` };
+  return { url: observerUrl, dir: folder ?? config.manifests, timeoutMs, format, system: config.system, prefix: config.prefix ?? defaultPrefix(config.system) };
 }
 
 export const checkLiveCommand: Command = {

@@ -1,11 +1,12 @@
 import { stat } from 'node:fs/promises';
-import { relative, resolve, sep } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { Command, CliContext } from '../command.js';
 import { CliError, UsageError } from '../cli-error.js';
 import { loadConfig } from '../config.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadSystemFromDir, loadSystemFromFiles, readManifestFiles, type LoadedSystem } from '../load-system.js';
-import { oneOf, parseCommandArgs } from '../parse-args.js';
+import { commandRun, oneOf, optionalFolder } from '../parse-args.js';
+import { toPosix } from '../paths.js';
 import { readManifestFilesAtCommit, resolveCommit } from '../read-git-manifests.js';
 import { renderDiagnostics, type DiagnosticFormat } from '../render-diagnostics.js';
 import { locateDiff, renderDiff } from '../render-diff.js';
@@ -69,18 +70,13 @@ async function loadEarlier(against: string, folder: string, ctx: CliContext, sys
 export const diffCommand: Command = {
   summary: 'classify every manifest change against a git ref or folder (exit 1 on a breaking change without a version bump)',
   usage,
-  async run(argv, ctx) {
-    const { values, positionals } = parseCommandArgs(argv, { against: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage);
-    if (values.help) {
-      ctx.stdout.write(help + '\n');
-      return ExitCode.ok;
-    }
+  run: commandRun({ against: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage, help, async ({ values, positionals }, ctx) => {
     const format = oneOf('format', values.format, FORMATS, 'text', usage);
     const against = values.against;
     if (against === undefined || against === '') throw new UsageError('--against REF|DIR is required', usage);
-    if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, usage);
+    const given = optionalFolder(positionals, usage);
     const config = await loadConfig(ctx.cwd);
-    const dir = positionals[0] ?? config.manifests;
+    const dir = given ?? config.manifests;
     const current = await loadSystemFromDir(dir, { cwd: ctx.cwd, system: config.system });
     if (current.model === undefined) {
       const out = renderDiagnostics(current.diagnostics, format, current.sources, { color: ctx.color });
@@ -89,12 +85,12 @@ export const diffCommand: Command = {
       return ExitCode.failure;
     }
     // The folder as git sees it from here (`/`-separated, relative to the current directory).
-    const folder = relative(ctx.cwd, resolve(ctx.cwd, dir)).split(sep).join('/') || '.';
+    const folder = toPosix(relative(ctx.cwd, resolve(ctx.cwd, dir))) || '.';
     const earlier = await loadEarlier(against, folder, ctx, config.system);
     const diff = diffSystems(earlier.model, current.model);
     const report = locateDiff(diff, against, { new: createChangeLocator(current.sources), old: createChangeLocator(earlier.sources) });
     const sources = new Map([...earlier.sources, ...current.sources]);
     ctx.stdout.write(renderDiff(report, format, sources, ctx.color));
     return report.ok ? ExitCode.ok : ExitCode.failure;
-  },
+  }),
 };

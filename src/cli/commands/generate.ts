@@ -4,9 +4,9 @@
  * skip unchanged files, remove our own stale files and scaffold handlers once.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { normalizeGenerateOptions, type GenerateOptions, type GenerateSettings } from '../../codegen/context.js';
 import type { GeneratedFile } from '../../codegen/emitter.js';
@@ -24,7 +24,8 @@ import { forEachConcurrently } from '../for-each-concurrently.js';
 import { loadSystemFromFiles, readManifestFiles } from '../load-system.js';
 import { ensureEsmScope } from '../module-type.js';
 import { describeOrphans, findOrphanHandlers } from '../orphan-handlers.js';
-import { oneOf, parseCommandArgs } from '../parse-args.js';
+import { commandRun, oneOf, optionalFolder } from '../parse-args.js';
+import { exists, toPosix } from '../paths.js';
 import { renderCheckResult, renderDiagnostics, type DiagnosticFormat, type StaleFile } from '../render-diagnostics.js';
 
 const usage = 'usage: chinook generate [DIR] [--out OUT] [--check] [--format text|json|github]';
@@ -47,10 +48,6 @@ exit codes: 0 written (or up to date), 1 invalid manifests or (with --check) sta
 2 usage or I/O error`;
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-function toPosix(path: string): string {
-  return sep === '/' ? path : path.split(sep).join('/');
-}
 
 function readPackageVersion(): string {
   try {
@@ -102,12 +99,9 @@ async function writeAtomically(path: string, content: string, exclusive = false)
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(temp, content, 'utf8');
   if (exclusive) {
-    try {
-      await stat(path);
+    if (await exists(path)) {
       await rm(temp);
       return;
-    } catch {
-      // absent: ours to create
     }
   }
   await rename(temp, path);
@@ -117,15 +111,6 @@ async function writeAtomically(path: string, content: string, exclusive = false)
 async function writeFiles(files: readonly { path: string; content: string }[]): Promise<void> {
   for (const dir of new Set(files.map((f) => dirname(f.path)))) await mkdir(dir, { recursive: true });
   await forEachConcurrently(files, (file) => writeAtomically(file.path, file.content));
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -298,21 +283,12 @@ async function writeOutputs(cwd: string, target: GenerateTarget, result: Generat
 export const generateCommand: Command = {
   summary: 'validate, then write types, validators, topic map and service stubs (--check: verify only)',
   usage,
-  async run(argv, ctx) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { out: { type: 'string' }, check: { type: 'boolean' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      usage,
-    );
-    if (values.help) {
-      ctx.stdout.write(help + '\n');
-      return ExitCode.ok;
-    }
+  run: commandRun({ out: { type: 'string' }, check: { type: 'boolean' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage, help, async ({ values, positionals }, ctx) => {
     const format = oneOf('format', values.format, FORMATS, 'text', usage);
-    if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, usage);
+    const folder = optionalFolder(positionals, usage);
     if (values.out === '') throw new UsageError('--out needs a folder', usage);
     const config = await loadConfig(ctx.cwd);
-    const target = await resolveTarget(ctx.cwd, config, positionals[0], values.out);
+    const target = await resolveTarget(ctx.cwd, config, folder, values.out);
     // Read once: the same texts are hashed for the no-change cache and built into the model.
     const read = await readManifestFiles(target.dir, ctx.cwd);
     const inputsHash = computeInputsHash(target.settings, read.files);
@@ -339,5 +315,5 @@ export const generateCommand: Command = {
     await declareEsm(ctx, say, target.outRel, planned.result.scaffolds.length > 0 ? target.settings.handlersDir : undefined);
     await warnOrphans(ctx, target.settings.handlersDir, target.outRel, stubNames(planned.result.files.map((f) => f.path)));
     return ExitCode.ok;
-  },
+  }),
 };

@@ -7,12 +7,12 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NAME_MAX_LENGTH, NAME_PATTERN } from '../../manifest/manifest-schema.js';
-import { CliError, UsageError } from '../cli-error.js';
-import type { CliContext, Command } from '../command.js';
+import { CliError } from '../cli-error.js';
+import type { Command } from '../command.js';
 import { CONFIG_FILE, DEFAULT_CONFIG, loadConfig, type ChinookConfig } from '../config.js';
 import { ExitCode } from '../exit-codes.js';
 import { ensureEsmScope, findPackageScope } from '../module-type.js';
-import { parseCommandArgs } from '../parse-args.js';
+import { commandRun, optionalFolder } from '../parse-args.js';
 
 const usage = 'usage: chinook init [DIR]';
 
@@ -178,18 +178,13 @@ async function nextCommands(root: string, cwd: string, config: ChinookConfig): P
 export const initCommand: Command = {
   summary: 'set up a project: config, an example manifest, tsconfig, scripts, CI workflow (never overwrites)',
   usage,
-  async run(argv, ctx: CliContext) {
-    const { values, positionals } = parseCommandArgs(argv, { help: { type: 'boolean', short: 'h' } }, usage);
-    if (values.help) {
-      ctx.stdout.write(help + '\n');
-      return ExitCode.ok;
-    }
-    if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, usage);
-    const root = resolve(ctx.cwd, positionals[0] ?? '.');
+  run: commandRun({ help: { type: 'boolean', short: 'h' } }, usage, help, async ({ positionals }, ctx) => {
+    const folder = optionalFolder(positionals, usage);
+    const root = resolve(ctx.cwd, folder ?? '.');
     try {
       await mkdir(root, { recursive: true });
     } catch (error) {
-      throw new CliError(`cannot create ${positionals[0]}: ${(error as Error).message}`, ExitCode.usage);
+      throw new CliError(`cannot create ${folder}: ${(error as Error).message}`, ExitCode.usage);
     }
     const { steps, config } = await initProject(root);
     const changed = steps.some((s) => s.action !== 'kept');
@@ -204,5 +199,5 @@ export const initCommand: Command = {
       ].join('\n'),
     );
     return ExitCode.ok;
-  },
+  }),
 };

@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command, CliContext } from '../command.js';
 import { CliError, UsageError } from '../cli-error.js';
+import { connectBus } from '../connect-bus.js';
 import { ExitCode } from '../exit-codes.js';
-import { parseCommandArgs } from '../parse-args.js';
+import { commandRun, flagEnvOrConfig, parseWhole } from '../parse-args.js';
 import { loadConfig } from '../config.js';
 import { loadSystemFromDir } from '../load-system.js';
 import { waitForStopSignal } from '../signals.js';
@@ -15,7 +16,6 @@ import { graphFromManifests, graphFromSystem } from '../inspect/system-graph.js'
 import { startInspectServer, type InspectServer } from '../inspect/inspect-server.js';
 import { createObserverBus } from '../inspect/observer-bus.js';
 import type { GraphResponse } from '../inspect/api-types.js';
-import { BusError, type Bus } from '../../bus/bus.js';
 import type { SystemSpec } from '../../runtime/contract.js';
 
 export const DEFAULT_INSPECT_PORT = 7420;
@@ -47,14 +47,6 @@ const options = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function parseWhole(flag: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max} (got \`${value}\`)`, usage);
-  }
-  return Number(value);
-}
-
 /** The token comes from a file or the environment, never from a flag value (`ps` shows those). */
 async function readToken(file: string | undefined, ctx: CliContext): Promise<string | undefined> {
   if (file === undefined) {
@@ -84,41 +76,19 @@ async function loadGraph(manifests: string, system: SystemSpec, cwd: string): Pr
   return graphFromSystem(system);
 }
 
-async function connectObserver(url: string): Promise<Bus> {
-  let bus: Bus;
-  try {
-    bus = createObserverBus(url);
-  } catch (error) {
-    if (error instanceof BusError) throw new UsageError(error.message, usage);
-    throw error;
-  }
-  try {
-    await bus.connect();
-  } catch (error) {
-    if (error instanceof BusError) throw new CliError(error.message, ExitCode.failure);
-    throw error;
-  }
-  return bus;
-}
-
 export const inspectCommand: Command = {
   summary: 'watch a running system (read-only): live web page and HTTP API',
   usage,
-  async run(argv, ctx) {
-    const { values, positionals } = parseCommandArgs(argv, options, usage);
-    if (values.help) {
-      ctx.stdout.write(usage + '\n');
-      return ExitCode.ok;
-    }
+  run: commandRun(options, usage, usage, async ({ values, positionals }, ctx) => {
     if (positionals.length > 0) throw new UsageError(`unexpected argument \`${positionals[0]}\``, usage);
     hidePasswordFromPs(values.broker, (line) => void ctx.stderr.write(`chinook inspect: ${line}\n`));
     const config = await loadConfig(ctx.cwd);
-    const url = values.broker ?? (ctx.env['CHINOOK_BROKER'] || undefined) ?? config.broker;
+    const url = flagEnvOrConfig(values.broker, ctx.env['CHINOOK_BROKER'], config.broker);
     if (url === undefined) {
       throw new UsageError('no bus to watch: pass --broker URL (`chinook run` prints its bus), set $CHINOOK_BROKER, or `broker` in chinook.config.yaml', usage);
     }
-    const port = parseWhole('port', values.port, 0, 65535) ?? DEFAULT_INSPECT_PORT;
-    const historySize = parseWhole('history', values.history, 1, 1000) ?? 20;
+    const port = parseWhole('port', values.port, { max: 65535 }, usage) ?? DEFAULT_INSPECT_PORT;
+    const historySize = parseWhole('history', values.history, { min: 1, max: 1000 }, usage) ?? 20;
     const host = values.host ?? '127.0.0.1';
     const token = await readToken(values['token-file'], ctx);
     if (token === undefined && !/^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(host)) {
@@ -128,8 +98,8 @@ export const inspectCommand: Command = {
     const system = renameSystem(project.system, values.system);
     const graph = await loadGraph(config.manifests, system, ctx.cwd);
     // As the `observer` identity when credentials are set up (docs/security.md): reads all, writes nothing.
-    const observerUrl = await externalIdentities(url, ctx.env, ctx.env['CHINOOK_SECRETS'] || config.secrets, ctx.cwd).consoleUrl();
-    const bus = await connectObserver(observerUrl);
+    const observerUrl = await externalIdentities(url, ctx.env, flagEnvOrConfig(undefined, ctx.env['CHINOOK_SECRETS'], config.secrets), ctx.cwd).consoleUrl();
+    const bus = await connectBus(() => createObserverBus(observerUrl), usage);
     let server: InspectServer;
     try {
       server = await startInspectServer({ bus, system, graph, host, port, historySize, ...(token === undefined ? {} : { token }) });
@@ -150,5 +120,5 @@ export const inspectCommand: Command = {
       await server.close();
       await bus.close().catch(() => undefined);
     }
-  },
+  }),
 };

@@ -6,12 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { BusError, type Bus } from '../../bus/bus.js';
 import { createBus } from '../../bus/create-bus.js';
+import { defaultPrefix } from '../../runtime/envelope.js';
+import { allStates, allStatuses } from '../../shared/topics.js';
 import { CliError, UsageError } from '../cli-error.js';
+import { connectBus } from '../connect-bus.js';
 import type { CliContext, Command } from '../command.js';
 import { loadConfig } from '../config.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadSystemFromDir } from '../load-system.js';
-import { parseCommandArgs } from '../parse-args.js';
+import { commandRun, flagEnvOrConfig, optionalFolder } from '../parse-args.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
 import { findPrunable, maskPassword, type Prunable, type SystemNames } from '../prune/find-prunable.js';
 import { readRetainedTopics } from '../prune/read-retained.js';
@@ -54,22 +57,9 @@ async function loadSystemNames(dir: string, ctx: CliContext, system: string, pre
   };
 }
 
-async function connect(url: string, usageText: string): Promise<Bus> {
-  let bus: Bus;
-  try {
-    bus = createBus(url, { clientId: `chinook-prune-${process.pid}-${randomBytes(3).toString('hex')}` });
-  } catch (error) {
-    if (error instanceof BusError) throw new UsageError(maskPassword(error.message, url), usageText);
-    throw error;
-  }
-  try {
-    await bus.connect();
-  } catch (error) {
-    await bus.close().catch(() => undefined);
-    if (error instanceof BusError) throw new CliError(maskPassword(error.message, url), ExitCode.failure);
-    throw error;
-  }
-  return bus;
+function connect(url: string, usageText: string): Promise<Bus> {
+  const create = (): Bus => createBus(url, { clientId: `chinook-prune-${process.pid}-${randomBytes(3).toString('hex')}` });
+  return connectBus(create, usageText, (message) => maskPassword(message, url));
 }
 
 function describe(p: Prunable): string {
@@ -79,24 +69,19 @@ function describe(p: Prunable): string {
 export const pruneCommand: Command = {
   summary: 'clear retained state of domains (and statuses of services) no longer in the system (dry run unless --yes)',
   usage,
-  async run(argv, ctx) {
-    const { values, positionals } = parseCommandArgs(argv, options, usage);
-    if (values.help) {
-      ctx.stdout.write(help + '\n');
-      return ExitCode.ok;
-    }
-    if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}`, usage);
+  run: commandRun(options, usage, help, async ({ values, positionals }, ctx) => {
+    const folder = optionalFolder(positionals, usage);
     const config = await loadConfig(ctx.cwd);
-    const url = values.broker ?? (ctx.env['CHINOOK_BROKER'] || undefined) ?? config.broker;
+    const url = flagEnvOrConfig(values.broker, ctx.env['CHINOOK_BROKER'], config.broker);
     if (url === undefined || url === '') {
       throw new UsageError('prune needs --broker URL (an embedded broker keeps nothing once `chinook run` stops)', usage);
     }
     const system = values.system ?? config.system;
-    const prefix = values.system === undefined && config.prefix !== undefined ? config.prefix : `chinook/${system}`;
-    const names = await loadSystemNames(positionals[0] ?? config.manifests, ctx, system, prefix);
+    const prefix = values.system === undefined && config.prefix !== undefined ? config.prefix : defaultPrefix(system);
+    const names = await loadSystemNames(folder ?? config.manifests, ctx, system, prefix);
     const bus = await connect(url, usage);
     try {
-      const retained = await readRetainedTopics(bus, [`${prefix}/state/+`, `${prefix}/status/+`], `${prefix}/prune`);
+      const retained = await readRetainedTopics(bus, [allStates(prefix), allStatuses(prefix)], `${prefix}/prune`);
       const prunable = findPrunable(names, retained);
       const where = `${maskPassword(showUrl(url), url)} under ${prefix}/`;
       if (prunable.length === 0) {
@@ -120,5 +105,5 @@ export const pruneCommand: Command = {
     } finally {
       await bus.close().catch(() => undefined);
     }
-  },
+  }),
 };

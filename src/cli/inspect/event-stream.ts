@@ -31,15 +31,41 @@ function frame<K extends keyof InspectEvents>(event: K, data: InspectEvents[K]):
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-export function createEventStream(state: InspectState, options: EventStreamOptions = {}): EventStream {
-  const clients = new Set<ServerResponse>();
-  const maxBacklog = options.maxBacklogBytes ?? 8 * 1024 * 1024;
-  const dirtyDomains = new Set<string>();
-  const dirtyServices = new Set<string>();
-  let dirtyRejections = false;
-  let connected = true;
+/**
+ * What changed since the last flush, each domain and service once: `take` hands back the
+ * frames for it (their latest views) and forgets it.
+ */
+function collectChanges(state: InspectState): { take(at: number): string[]; clear(): void; dispose(): void } {
+  const domains = new Set<string>();
+  const services = new Set<string>();
+  let rejections = false;
+  const clear = (): void => {
+    domains.clear();
+    services.clear();
+    rejections = false;
+  };
+  const dispose = state.onChange((change) => {
+    if (change.type === 'domain') domains.add(change.name);
+    else if (change.type === 'service') services.add(change.name);
+    else rejections = true;
+  });
+  return {
+    take(at) {
+      const frames: string[] = [];
+      if (services.size > 0) frames.push(frame('services', { at, services: [...services].sort().map(state.serviceView) }));
+      if (domains.size > 0) frames.push(frame('domains', { at, domains: [...domains].sort().map(state.domainView) }));
+      if (rejections) frames.push(frame('rejections', { at, rejections: state.rejections() }));
+      clear();
+      return frames;
+    },
+    clear,
+    dispose,
+  };
+}
 
-  const send = (text: string): void => {
+/** Writes to every client; one whose socket is `maxBacklog` bytes behind is dropped instead. */
+function broadcaster(clients: Set<ServerResponse>, maxBacklog: number): (text: string) => void {
+  return (text) => {
     for (const res of clients) {
       if (res.writableLength > maxBacklog) {
         clients.delete(res);
@@ -47,25 +73,18 @@ export function createEventStream(state: InspectState, options: EventStreamOptio
       } else res.write(text);
     }
   };
-  const unsubscribe = state.onChange((change) => {
-    if (change.type === 'domain') dirtyDomains.add(change.name);
-    else if (change.type === 'service') dirtyServices.add(change.name);
-    else dirtyRejections = true;
-  });
+}
+
+export function createEventStream(state: InspectState, options: EventStreamOptions = {}): EventStream {
+  const clients = new Set<ServerResponse>();
+  const send = broadcaster(clients, options.maxBacklogBytes ?? 8 * 1024 * 1024);
+  const changes = collectChanges(state);
+  let connected = true;
+
   const flush = (): void => {
     const at = Date.now();
-    if (clients.size === 0) {
-      dirtyDomains.clear();
-      dirtyServices.clear();
-      dirtyRejections = false;
-      return;
-    }
-    if (dirtyServices.size > 0) send(frame('services', { at, services: [...dirtyServices].sort().map(state.serviceView) }));
-    if (dirtyDomains.size > 0) send(frame('domains', { at, domains: [...dirtyDomains].sort().map(state.domainView) }));
-    if (dirtyRejections) send(frame('rejections', { at, rejections: state.rejections() }));
-    dirtyDomains.clear();
-    dirtyServices.clear();
-    dirtyRejections = false;
+    if (clients.size === 0) changes.clear();
+    else for (const text of changes.take(at)) send(text);
   };
   const flushTimer = setInterval(flush, options.flushMs ?? 200);
   // The meter rolls whether anyone watches or not: a page opened later gets the last minute.
@@ -103,7 +122,7 @@ export function createEventStream(state: InspectState, options: EventStreamOptio
       clearInterval(flushTimer);
       clearInterval(rateTimer);
       clearInterval(keepaliveTimer);
-      unsubscribe();
+      changes.dispose();
       for (const res of clients) res.end();
       clients.clear();
     },

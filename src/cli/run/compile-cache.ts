@@ -22,6 +22,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BuildFailure, Plugin } from 'esbuild';
+import { toPosix } from '../paths.js';
 
 export interface CompileRequest {
   /** The project folder: relative paths, the cache and `node_modules` are found from it. */
@@ -68,10 +69,6 @@ function runtimeUrl(): string {
 
 function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-function toPosix(path: string): string {
-  return path.split(sep).join('/');
 }
 
 export function cacheFolder(cwd: string): string {

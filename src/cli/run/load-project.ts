@@ -8,7 +8,11 @@ import { CompileError, compileEntries } from './compile-cache.js';
 
 /** One entry of the generated `services` registry (generated/index.ts). */
 export interface GeneratedServiceEntry {
-  readonly create: (handler: never, options: RunOptions) => ServiceInstance<ServiceTypes>;
+  /**
+   * Takes the handler as `loadHandler` loads it: a handler file is checked by its own compile
+   * against its service's generated types, not here.
+   */
+  readonly create: (handler: HandlerSource<ServiceTypes>, options: RunOptions) => ServiceInstance<ServiceTypes>;
 }
 
 export interface LoadedProject {

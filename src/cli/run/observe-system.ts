@@ -1,8 +1,8 @@
 import type { Bus } from '../../bus/bus.js';
 import type { Availability, SystemSpec } from '../../runtime/contract.js';
-import { decodeEnvelope, decodeStatus, type StateEnvelope, type StatusMessage } from '../../runtime/envelope.js';
+import { decodeEnvelope, decodeStatus, statusTopic, type StateEnvelope, type StatusMessage } from '../../runtime/envelope.js';
 import { statusApplies } from '../../runtime/ordering.js';
-import { allStates, stateTopicPrefix } from '../../shared/topics.js';
+import { allStates, allStatuses, stateTopicPrefix } from '../../shared/topics.js';
 
 interface DomainView {
   epoch: number;
@@ -38,7 +38,7 @@ export async function observeSystem(bus: Bus, system: SystemSpec, events: Observ
   const statuses = new Map<string, { status: 'online' | 'offline'; onlineEpoch: number }>();
   let rejected = 0;
   const statePrefix = stateTopicPrefix(system.prefix);
-  const statusPrefix = `${system.prefix}/status/`;
+  const statusPrefix = statusTopic(system.prefix, '');
 
   bus.onMessage(({ topic, payload }) => {
     if (topic.startsWith(statePrefix)) {
@@ -78,7 +78,7 @@ export async function observeSystem(bus: Bus, system: SystemSpec, events: Observ
     }
   });
   await bus.subscribe(allStates(system.prefix));
-  await bus.subscribe(`${system.prefix}/status/+`);
+  await bus.subscribe(allStatuses(system.prefix));
 
   return {
     domain: (name) => domains.get(name),

@@ -9,6 +9,8 @@
  * healthy services and domains summarised in one line each, problems always listed first.
  */
 
+import { style, type Style } from '../style.js';
+
 export interface ServiceRow {
   readonly name: string;
   /**
@@ -58,9 +60,6 @@ export interface RenderOptions {
   /** Terminal rows: never more lines than this. Unset: as many as the full view needs. */
   readonly height?: number;
 }
-
-const codes = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', cyan: '\x1b[36m' } as const;
-type Style = Exclude<keyof typeof codes, 'reset'>;
 
 /** A piece of a line with its style: lines are cut to the width before styling, so escapes never count. */
 type Segment = readonly [text: string, style?: Style];
@@ -249,7 +248,7 @@ function paint(line: Line, width: number, color: boolean): string {
   while (pieces.length > 0 && pieces[pieces.length - 1]![0].trimEnd() === '') pieces.pop();
   const last = pieces.pop();
   if (last !== undefined) pieces.push(last[1] === undefined ? [last[0].trimEnd()] : [last[0].trimEnd(), last[1]]);
-  return pieces.map(([piece, style]) => (color && style ? `${codes[style]}${piece}${codes.reset}` : piece)).join('');
+  return pieces.map(([piece, name]) => (color && name ? style(name, piece) : piece)).join('');
 }
 
 export function renderConsole(snapshot: ConsoleSnapshot, options: RenderOptions): string {

@@ -6,6 +6,7 @@ import type { LoadedProject } from './load-project.js';
 import { observeSystem, type SystemObserver } from './observe-system.js';
 import { createRejectionLines } from './rejection-lines.js';
 import { renderConsole, type ConsoleConnection, type ConsoleSnapshot, type DomainRow, type ServiceRow } from './render-console.js';
+import { trackProcesses, type ProcessView } from './process-tracker.js';
 import type { ChildEvents, Supervisor } from './supervise.js';
 import { BusError, type Bus } from '../../bus/bus.js';
 import { createBus } from '../../bus/create-bus.js';
@@ -38,28 +39,25 @@ export function summarizeState(state: unknown, depth = 0): string {
   return parts.join(' ');
 }
 
-/**
- * Starts the services (through `start`), watches the bus as a silent observer and shows
- * what every service would see, until Ctrl-C or until every service has ended.
- */
-export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
-  const { project, ctx } = run;
-  const system = project.system;
-  const out = ctx.stdout;
-  const events: string[] = [];
-  const processes = new Map<string, ProcessView>();
-  const clock = (): string => new Date().toISOString().slice(11, 19);
-  const note = (line: string): void => {
-    const stamped = `${clock()} ${line}`;
-    if (run.live) {
-      events.push(stamped);
-      if (events.length > MAX_EVENTS) events.shift();
-    } else {
-      out.write(stamped + '\n');
-    }
+/** The console's events, newest last: kept for the live view (the last MAX_EVENTS), or printed one line each. */
+export function createEventLog(live: boolean, out: CliContext['stdout'], clock = (): string => new Date().toISOString().slice(11, 19)): { note(line: string): void; readonly lines: readonly string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    note(line) {
+      const stamped = `${clock()} ${line}`;
+      if (!live) {
+        out.write(stamped + '\n');
+        return;
+      }
+      lines.push(stamped);
+      if (lines.length > MAX_EVENTS) lines.shift();
+    },
   };
+}
 
-  const bus = createBus(run.url, { clientId: `chinook-console-${process.pid}` });
+async function connectConsole(url: string): Promise<Bus> {
+  const bus = createBus(url, { clientId: `chinook-console-${process.pid}` });
   try {
     await bus.connect();
   } catch (error) {
@@ -67,69 +65,60 @@ export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
     if (error instanceof BusError) throw new CliError(error.message, ExitCode.failure);
     throw error;
   }
+  return bus;
+}
+
+/** One redraw of the live view; in line-by-line mode, the availability changes since the last call. */
+function createTick(run: ConsoleRun, observer: SystemObserver, snapshot: () => ConsoleSnapshot, note: (line: string) => void): () => void {
+  const out = run.ctx.stdout;
+  const lastAvailability = new Map<string, Availability>();
+  return () => {
+    if (!run.live) {
+      noteAvailabilityChanges(run.project.system, observer, lastAvailability, note);
+      return;
+    }
+    const { columns = 100, rows } = out as { columns?: number; rows?: number };
+    // No newline after the last line: at the terminal's last row it would scroll the header away.
+    out.write('\x1b[H\x1b[J' + renderConsole(snapshot(), { color: run.ctx.color, width: columns, ...(rows ? { height: rows } : {}) }));
+  };
+}
+
+/** A CliError naming every failed service, if any failed. */
+function failureError(failures: ReadonlyMap<string, string>, total: number): CliError | undefined {
+  if (failures.size === 0) return undefined;
+  return new CliError(`${failures.size} of ${total} service${total === 1 ? '' : 's'} failed: ${[...failures.values()].join('; ')}`, ExitCode.failure);
+}
+
+/**
+ * Starts the services (through `start`), watches the bus as a silent observer and shows
+ * what every service would see, until Ctrl-C or until every service has ended.
+ */
+export async function runConsole(run: ConsoleRun): Promise<ExitCode> {
+  const { project, ctx } = run;
+  const out = ctx.stdout;
+  const log = createEventLog(run.live, out);
+  const note = log.note;
+  const bus = await connectConsole(run.url);
   const connection = trackConnection(bus, note);
-  const observer: SystemObserver = await observeSystem(bus, system, {
+  const observer: SystemObserver = await observeSystem(bus, project.system, {
     status: (service, status) => note(`${service} is ${status}`),
     rejected: createRejectionLines(note),
   });
-  const watch = describeWatchCommand(run.url, system.prefix);
+  const watch = describeWatchCommand(run.url, project.system.prefix);
   note(`bus ${showUrl(run.url)}${watch ? ` (watch it with: ${watch})` : ''}`);
-
-  // Every service that ended other than by a clean stop: any one makes the exit non-zero,
-  // even when the run is stopped later with Ctrl-C (CLI.md).
-  const failures = new Map<string, string>();
-  let remaining = run.names.length;
-  let allEnded: () => void = () => undefined;
-  const ended = new Promise<void>((resolve) => (allEnded = resolve));
-  const supervisor = run.start({
-    started(service, pid) {
-      processes.set(service, { pid });
-      note(`${service} started (pid ${pid})`);
-    },
-    output(service, line) {
-      // A child's runtime already names itself (`chinook <service>: …`); say it once.
-      const own = `chinook ${service}: `;
-      const text = line.startsWith(own) ? line.slice(own.length) : line;
-      const paused = pausedByReport(text);
-      if (paused !== undefined) processes.set(service, { ...processes.get(service), paused });
-      note(`${service}: ${text}`);
-    },
-    restarting(service, description, delayMs) {
-      processes.set(service, { ...processes.get(service), exit: `${description}, restarting` });
-      note(`${service} ${description}; restarting in ${(delayMs / 1000).toFixed(1)} s`);
-      failures.set(service, `${service} ${description} (restarted)`);
-    },
-    exited(service, description) {
-      processes.set(service, { ...processes.get(service), exit: description });
-      note(`${service} ${description}`);
-      if (description !== 'stopped' && !failures.has(service)) failures.set(service, `${service} ${description}`);
-      if (--remaining === 0) allEnded();
-    },
-  });
-
-  const lastAvailability = new Map<string, Availability>();
-  const snapshot = (): ConsoleSnapshot => buildSnapshot(run, observer, processes, connection.current(), events);
-
-  const tick = (): void => {
-    if (run.live) {
-      const { columns = 100, rows } = out as { columns?: number; rows?: number };
-      // No newline after the last line: at the terminal's last row it would scroll the header away.
-      out.write('\x1b[H\x1b[J' + renderConsole(snapshot(), { color: ctx.color, width: columns, ...(rows ? { height: rows } : {}) }));
-      return;
-    }
-    noteAvailabilityChanges(system, observer, lastAvailability, note);
-  };
+  const tracker = trackProcesses(run.names.length, note);
+  const supervisor = run.start(tracker.events);
+  const tick = createTick(run, observer, () => buildSnapshot(run, observer, tracker.processes, connection.current(), log.lines), note);
   if (run.live) out.write('\x1b[?25l');
   const timer = setInterval(tick, REDRAW_MS);
   const signal = waitForStopSignal();
   try {
-    const why = await Promise.race([signal.promise.then(() => 'signal' as const), ended.then(() => 'ended' as const)]);
+    const why = await Promise.race([signal.promise.then(() => 'signal' as const), tracker.allEnded.then(() => 'ended' as const)]);
     note(why === 'signal' ? 'stopping every service…' : 'every service has ended');
     await supervisor.stop();
     tick();
-    if (failures.size > 0) {
-      throw new CliError(`${failures.size} of ${run.names.length} service${run.names.length === 1 ? '' : 's'} failed: ${[...failures.values()].join('; ')}`, ExitCode.failure);
-    }
+    const failed = failureError(tracker.failures, run.names.length);
+    if (failed) throw failed;
     return why === 'signal' ? ExitCode.ok : ExitCode.failure;
   } finally {
     clearInterval(timer);
@@ -151,8 +140,6 @@ function noteAvailabilityChanges(system: LoadedProject['system'], observer: Syst
     }
   }
 }
-
-type ProcessView = { pid?: number; exit?: string; paused?: boolean };
 
 /**
  * What the console shows, at one moment. A process that has ended is `exited` whatever
@@ -216,13 +203,6 @@ function trackConnection(bus: Bus, note: (line: string) => void): { current(): C
     current: () => (state.state === 'connected' ? state : { ...state, sinceMs: Date.now() - since }),
     dispose,
   };
-}
-
-/** A runtime report line that pauses (`paused: …`) or resumes (`resumed`) a service, or undefined. */
-export function pausedByReport(text: string): boolean | undefined {
-  if (text.startsWith('paused: ')) return true;
-  if (text === 'resumed' || text === 'stopped' || text.startsWith('stopped: ')) return false;
-  return undefined;
 }
 
 /** The URL as shown to people and logs: never with its password. */

@@ -9,6 +9,7 @@ import { ExitCode } from '../exit-codes.js';
 import { waitForStopSignal } from '../signals.js';
 import { loadHandler, type CompiledProject, type LoadedProject } from './load-project.js';
 import { createBus } from '../../bus/create-bus.js';
+import { defaultPrefix, stateTopic, statusTopic } from '../../runtime/envelope.js';
 import type { RunOptions, ServiceInstance, ServiceTypes, StopReason, SystemSpec } from '../../runtime/contract.js';
 
 export interface RunSettings {
@@ -23,12 +24,12 @@ export interface RunSettings {
 /** The same system under another name: every topic follows the prefix. */
 export function renameSystem(spec: SystemSpec, system: string | undefined): SystemSpec {
   if (system === undefined || system === spec.system) return spec;
-  const prefix = `chinook/${system}`;
+  const prefix = defaultPrefix(system);
   const domains = Object.fromEntries(
-    Object.entries(spec.domains).map(([name, d]) => [name, { ...d, topic: `${prefix}/state/${name}` }]),
+    Object.entries(spec.domains).map(([name, d]) => [name, { ...d, topic: stateTopic(prefix, name) }]),
   );
   const services = Object.fromEntries(
-    Object.entries(spec.services).map(([name, s]) => [name, { ...s, statusTopic: `${prefix}/status/${name}` }]),
+    Object.entries(spec.services).map(([name, s]) => [name, { ...s, statusTopic: statusTopic(prefix, name) }]),
   );
   return { ...spec, system, prefix, domains, services };
 }
@@ -75,7 +76,7 @@ export async function runInProcess(run: InProcessRun): Promise<ExitCode> {
   for (const name of run.names) {
     const handler = await loadHandler(run.compiled, run.handlers, name);
     instances.push(
-      project.services[name]!.create(handler as never, {
+      project.services[name]!.create(handler, {
         bus: busFactory(await run.serviceUrl(name), settings),
         dependencyTimeoutMs: settings.dependencyTimeoutMs,
         onDependencyLost: settings.onDependencyLost,

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { CompiledProject } from './load-project.js';
@@ -77,6 +78,81 @@ export function restartDelay(failures: number, policy: RestartPolicy): number {
   return Math.min(policy.maxDelayMs ?? 30_000, base * 2 ** Math.max(0, failures - 1));
 }
 
+/** Starts one service process; its `started` and every line of its output go to `events`. */
+function spawnService(service: string, cwd: string, env: Readonly<Record<string, string>>, events: ChildEvents): ChildProcess {
+  const child = spawn(process.execPath, [CHILD], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  if (child.pid !== undefined) events.started(service, child.pid);
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream }).on('line', (line) => events.output(service, line));
+  }
+  return child;
+}
+
+/**
+ * Calls `end` once when the child ends, with how and whether it failed; the promise resolves
+ * then. A child that fails to spawn may report both `error` and `exit`: it ends once.
+ */
+export function whenEnded(child: Pick<EventEmitter, 'once'>, end: (description: string, failed: boolean) => void): Promise<void> {
+  let finished = false;
+  const finish = (description: string, failed: boolean): void => {
+    if (finished) return;
+    finished = true;
+    end(description, failed);
+  };
+  return new Promise((resolve) => {
+    child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
+      resolve();
+      finish(describeExit(code, signal), code !== 0 || signal !== null);
+    });
+    child.once('error', (error: Error) => {
+      resolve();
+      finish(`could not start: ${error.message}`, false);
+    });
+  });
+}
+
+/** Failed services waiting for their restart (`on-failure`): each one's timer, and how its last process ended. */
+export function createRestarts(policy: RestartPolicy, events: ChildEvents, relaunch: (service: string) => void): {
+  /** Starts `service` again after its backoff; `ranMs`: how long the failed process ran. */
+  schedule(service: string, description: string, ranMs: number): void;
+  /** Cancels every pending restart: those services have ended for good. */
+  cancel(): void;
+} {
+  const pending = new Map<string, { timer: NodeJS.Timeout; description: string }>();
+  const failures = new Map<string, number>();
+  return {
+    schedule(service, description, ranMs) {
+      const count = ranMs >= HEALTHY_MS ? 1 : (failures.get(service) ?? 0) + 1;
+      failures.set(service, count);
+      const delayMs = restartDelay(count, policy);
+      events.restarting?.(service, description, delayMs);
+      const timer = setTimeout(() => {
+        pending.delete(service);
+        relaunch(service);
+      }, delayMs);
+      pending.set(service, { timer, description });
+    },
+    cancel() {
+      for (const [service, { timer, description }] of pending) {
+        clearTimeout(timer);
+        events.exited(service, description);
+      }
+      pending.clear();
+    },
+  };
+}
+
+/** SIGTERM every child still running; SIGKILL those that have not ended after `graceMs`. */
+async function stopChildren(children: Iterable<ChildProcess>, ended: Iterable<Promise<void>>, graceMs: number): Promise<void> {
+  const running = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;
+  for (const child of children) if (running(child)) child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    for (const child of children) if (running(child)) child.kill('SIGKILL');
+  }, graceMs);
+  await Promise.all(ended);
+  clearTimeout(timer);
+}
+
 /**
  * Runs each service in a process of its own (the service-child entry), so that
  * one crashing, or being killed, is exactly what it would be in production: its will fires
@@ -93,73 +169,26 @@ export function superviseServices(
 ): Supervisor {
   const children = new Map<string, ChildProcess>();
   const ended = new Map<string, Promise<void>>();
-  /** Failed services waiting for their restart: the timer, and how the last process ended. */
-  const pending = new Map<string, { timer: NodeJS.Timeout; description: string }>();
-  const failures = new Map<string, number>();
   let stopping = false;
-
   const launch = (service: string): void => {
     const startedAt = Date.now();
-    const child = spawn(process.execPath, [CHILD], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...childEnv(service) } });
+    const child = spawnService(service, cwd, childEnv(service), events);
     children.set(service, child);
-    if (child.pid !== undefined) events.started(service, child.pid);
-    for (const stream of [child.stdout, child.stderr]) {
-      if (stream) createInterface({ input: stream }).on('line', (line) => events.output(service, line));
-    }
-    let finished = false;
-    // A child that fails to spawn may report both `error` and `exit`: it ends once.
-    const finish = (description: string, failed: boolean): void => {
-      if (finished) return;
-      finished = true;
-      if (!failed || stopping || restart.mode !== 'on-failure') {
-        events.exited(service, description);
-        return;
-      }
-      const count = Date.now() - startedAt >= HEALTHY_MS ? 1 : (failures.get(service) ?? 0) + 1;
-      failures.set(service, count);
-      const delayMs = restartDelay(count, restart);
-      events.restarting?.(service, description, delayMs);
-      const timer = setTimeout(() => {
-        pending.delete(service);
-        launch(service);
-      }, delayMs);
-      pending.set(service, { timer, description });
+    const end = (description: string, failed: boolean): void => {
+      if (!failed || stopping || restart.mode !== 'on-failure') events.exited(service, description);
+      else restarts.schedule(service, description, Date.now() - startedAt);
     };
-    ended.set(
-      service,
-      new Promise((resolve) => {
-        child.once('exit', (code, signal) => {
-          resolve();
-          finish(describeExit(code, signal), code !== 0 || signal !== null);
-        });
-        child.once('error', (error) => {
-          resolve();
-          finish(`could not start: ${error.message}`, false);
-        });
-      }),
-    );
+    ended.set(service, whenEnded(child, end));
   };
+  const restarts = createRestarts(restart, events, launch);
 
   for (const service of services) launch(service);
   return {
     children,
     async stop(graceMs = 5000) {
       stopping = true;
-      for (const [service, { timer, description }] of pending) {
-        clearTimeout(timer);
-        events.exited(service, description);
-      }
-      pending.clear();
-      for (const child of children.values()) {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      }
-      const timer = setTimeout(() => {
-        for (const child of children.values()) {
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        }
-      }, graceMs);
-      await Promise.all(ended.values());
-      clearTimeout(timer);
+      restarts.cancel();
+      await stopChildren([...children.values()], [...ended.values()], graceMs);
     },
   };
 }
