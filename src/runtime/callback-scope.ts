@@ -12,6 +12,13 @@
  * delivery"). The shared storage holds a chain of (scope, callback) frames, so what each scope
  * sees is exactly what a storage of its own would show: its innermost callback, unaffected by
  * another instance's callbacks running inside it.
+ *
+ * And none runs until it matters: the storage is created (which is what enables the hooks) the
+ * first time any scope of the process runs a *watched* callback, the ones `current()` is asked
+ * about. Before that, no frame exists anywhere, so `current()` is undefined for everyone, which
+ * is the answer a watching caller gets for any unwatched callback too; a service whose
+ * dependencies are never lost never pays for the hooks (on NATS ≈10 µs of CPU per update,
+ * docs/performance.md).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
@@ -27,15 +34,20 @@ interface Frame {
   readonly outer: Frame | undefined;
 }
 
+/** Created on the first run of a watched callback in the process. */
 let shared: AsyncLocalStorage<Frame> | undefined;
 
-export function createCallbackScope(): CallbackScope {
-  const storage = (shared ??= new AsyncLocalStorage<Frame>());
+/** `watched`: the callbacks whose runs `current()` must tell (a service: `onDependencyLost`, `onDependencyRegained`). */
+export function createCallbackScope(watched: ReadonlySet<string>): CallbackScope {
   const self = {};
   return {
-    run: (callback, fn) => storage.run({ scope: self, callback, outer: storage.getStore() }, fn),
+    run: (callback, fn) => {
+      if (shared === undefined && !watched.has(callback)) return fn();
+      const storage = (shared ??= new AsyncLocalStorage<Frame>());
+      return storage.run({ scope: self, callback, outer: storage.getStore() }, fn);
+    },
     current: () => {
-      for (let frame = storage.getStore(); frame !== undefined; frame = frame.outer) {
+      for (let frame = shared?.getStore(); frame !== undefined; frame = frame.outer) {
         if (frame.scope === self) return frame.callback;
       }
       return undefined;

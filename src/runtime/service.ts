@@ -65,6 +65,9 @@ import { createReceiver } from './receiver.js';
 import { createReportLimiter } from './report-limiter.js';
 import { ServiceRunner } from './service-runner.js';
 import { createStderrLog } from './stderr-log.js';
+
+/** Publishes made in (or from what was started in) these callbacks go out while paused; others are held. */
+const SENT_WHILE_PAUSED: ReadonlySet<string> = new Set(['onDependencyLost', 'onDependencyRegained']);
 import { createStore } from './store.js';
 
 export { createStderrLog } from './stderr-log.js';
@@ -110,7 +113,7 @@ export function createService<T extends ServiceTypes>(
   const report = safeLog(options.log ?? createStderrLog(service));
   const store = createStore(system);
   const abort = new AbortController();
-  const scope = createCallbackScope();
+  const scope = createCallbackScope(SENT_WHILE_PAUSED);
   // The parts refer to the runner and the context, which are built last.
   let runner!: ServiceRunner;
   const publisher = createPublisher({
@@ -122,7 +125,7 @@ export function createService<T extends ServiceTypes>(
     sayOnline: () => runner.sayOnline(),
     sendsWhilePaused: () => {
       const callback = scope.current();
-      return callback === 'onDependencyLost' || callback === 'onDependencyRegained';
+      return callback !== undefined && SENT_WHILE_PAUSED.has(callback);
     },
     onReassertFailed: (error) => report({ type: 'lifecycle', service, message: `re-asserting its state failed: ${error instanceof Error ? error.message : String(error)}` }),
   });

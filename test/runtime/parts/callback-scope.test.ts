@@ -1,10 +1,18 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it, vi } from 'vitest';
-import { createCallbackScope } from '../../../src/runtime/callback-scope.js';
+
+const WATCHED: ReadonlySet<string> = new Set(['onDependencyLost', 'onDependencyRegained']);
+
+/** A fresh copy of the module: the process-wide storage starts not created. */
+async function freshModule(): Promise<typeof import('../../../src/runtime/callback-scope.js')> {
+  vi.resetModules();
+  return import('../../../src/runtime/callback-scope.js');
+}
 
 describe('callback scope', () => {
   it('knows the callback across awaits, and nothing outside it', async () => {
-    const scope = createCallbackScope();
+    const { createCallbackScope } = await freshModule();
+    const scope = createCallbackScope(WATCHED);
     expect(scope.current()).toBeUndefined();
     const seen = await scope.run('onDependencyLost', async () => {
       await new Promise((r) => setTimeout(r, 1));
@@ -13,12 +21,23 @@ describe('callback scope', () => {
     expect(seen).toBe('onDependencyLost');
     expect(scope.current()).toBeUndefined();
   });
+
+  it('an unwatched callback inside a watched one hides it (its innermost callback is what counts)', async () => {
+    const { createCallbackScope } = await freshModule();
+    const scope = createCallbackScope(WATCHED);
+    const seen = await scope.run('onDependencyLost', () => scope.run('onStop', async () => {
+      await new Promise((r) => setTimeout(r, 1));
+      return scope.current();
+    }));
+    expect(seen).toBe('onStop');
+  });
 });
 
 describe('callback scopes of many instances', () => {
   it('each sees only its own innermost callback, also when one runs inside another', async () => {
-    const a = createCallbackScope();
-    const b = createCallbackScope();
+    const { createCallbackScope } = await freshModule();
+    const a = createCallbackScope(WATCHED);
+    const b = createCallbackScope(WATCHED);
     const seen = await a.run('onDependencyLost', () =>
       b.run('onUpdate.x', async () => {
         await new Promise((r) => setTimeout(r, 1));
@@ -29,12 +48,16 @@ describe('callback scopes of many instances', () => {
     expect(b.run('onStart', () => a.current())).toBeUndefined();
   });
 
-  it('share one AsyncLocalStorage per process (each enabled storage slows every promise of the process)', () => {
+  it('run no AsyncLocalStorage (which slows every promise of the process) until a watched callback runs, then share one', async () => {
+    const { createCallbackScope } = await freshModule();
     const run = vi.spyOn(AsyncLocalStorage.prototype, 'run');
     try {
-      const scopes = Array.from({ length: 5 }, () => createCallbackScope());
-      for (const scope of scopes) scope.run('onStart', () => scope.current());
-      expect(run).toHaveBeenCalledTimes(5);
+      const scopes = Array.from({ length: 5 }, () => createCallbackScope(WATCHED));
+      for (const scope of scopes) expect(scope.run('onStart', () => scope.current())).toBeUndefined();
+      expect(run).not.toHaveBeenCalled();
+      expect(scopes[0]!.run('onDependencyLost', () => scopes[0]!.current())).toBe('onDependencyLost');
+      for (const scope of scopes) expect(scope.run('onStop', () => scope.current())).toBe('onStop');
+      expect(run).toHaveBeenCalledTimes(6);
       expect(new Set(run.mock.contexts).size).toBe(1);
     } finally {
       run.mockRestore();
