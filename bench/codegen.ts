@@ -24,14 +24,7 @@ import { defaultExportOf } from '../src/shared/default-export.js';
 import { generateOutputs } from '../src/codegen/generate.js';
 import { generateCommand } from '../src/cli/commands/generate.js';
 import { buildSystem } from '../src/model/build-system.js';
-
-export interface CodegenRow {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: { name: string; value: number };
-  ratio?: number;
-}
+import { compareRow, spreadOf, type BenchRow } from './lib/report.js';
 
 const addFormats = defaultExportOf<typeof addFormatsModule.default>(addFormatsModule);
 const standaloneCode = defaultExportOf<typeof standaloneCodeModule.default>(standaloneCodeModule);
@@ -93,12 +86,7 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-export async function benchCodegen(options: { quick: boolean }): Promise<CodegenRow[]> {
+export async function benchCodegen(options: { quick: boolean }): Promise<BenchRow[]> {
   const count = 200;
   const rounds = options.quick ? 2 : 5;
   const manifests = createManifests(count);
@@ -152,25 +140,30 @@ export async function benchCodegen(options: { quick: boolean }): Promise<Codegen
     rmSync(disk.dir, { recursive: true, force: true });
     if (ram) rmSync(ram.dir, { recursive: true, force: true });
   }
-  const floorMs = median(floor);
-  const pipelineMs = median(pipeline);
-  const coldMs = median(cold);
-  const rerunMs = median(rerun);
   const floorName = `json-schema-to-typescript + ajv standalone alone, ${count} schemas`;
+  const row = (name: string, values: number[], baselineName: string, baselines: number[]): BenchRow =>
+    compareRow({
+      scenario: 'codegen',
+      name,
+      unit: 'ms',
+      ...spreadOf(values, baselines),
+      baselineName,
+      better: 'lower',
+      note: `median of ${values.length} rounds, interleaved with the baseline's`,
+    });
   return [
-    { name: `generate ${count} domains from the model (types, validators, stubs, topics, index)`, value: pipelineMs, unit: 'ms', baseline: { name: floorName, value: floorMs }, ratio: pipelineMs / floorMs },
-    { name: `chinook generate ${count} domains, cold (load + validate + generate + write)`, value: coldMs, unit: 'ms', baseline: { name: floorName, value: floorMs }, ratio: coldMs / floorMs },
-    ...(ram
-      ? [{ name: `chinook generate ${count} domains, cold, project on tmpfs (file creation nearly free)`, value: median(coldRam), unit: 'ms', baseline: { name: floorName, value: floorMs }, ratio: median(coldRam) / floorMs }]
-      : []),
-    { name: `chinook generate ${count} domains, no-change rerun`, value: rerunMs, unit: 'ms', baseline: { name: 'the cold run', value: coldMs }, ratio: rerunMs / coldMs },
+    row(`generate ${count} domains from the model (types, validators, stubs, topics, index)`, pipeline, floorName, floor),
+    row(`chinook generate ${count} domains, cold (load + validate + generate + write)`, cold, floorName, floor),
+    ...(ram ? [row(`chinook generate ${count} domains, cold, project on tmpfs (file creation nearly free)`, coldRam, floorName, floor)] : []),
+    row(`chinook generate ${count} domains, no-change rerun`, rerun, 'the cold run', cold),
   ];
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rows = await benchCodegen({ quick: process.argv.includes('--quick') });
   for (const row of rows) {
+    const range = row.range ? ` (${row.range[0].toFixed(0)}–${row.range[1].toFixed(0)})` : '';
     const ratio = row.ratio === undefined ? '' : `  ratio ${row.ratio.toFixed(2)} vs ${row.baseline!.name} (${row.baseline!.value.toFixed(0)} ms)`;
-    console.log(`${row.name}: ${row.value.toFixed(0)} ${row.unit}${ratio}`);
+    console.log(`${row.name}: ${row.value.toFixed(0)}${range} ${row.unit}${ratio}`);
   }
 }

@@ -125,54 +125,62 @@ function pasteIntoDocs(markdown: string): void {
   writeFileSync(docs, `${text.slice(0, start + docsStart.length)}\n${markdown}\n${text.slice(end)}`);
 }
 
-async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
-  const started = Date.now();
-  const ci = isCi();
-  const rounds = args.rounds ?? (args.quick ? 1 : 5);
-  const rows: BenchRow[] = [];
-  const skipped: SkippedScenario[] = [];
-  let failed = false;
-  const progress = (message: string): void => {
-    process.stderr.write(`bench: ${message}\n`);
-  };
-  const fail = (scenario: string, error: unknown): void => {
-    failed = true;
-    const reason = error instanceof Error ? error.message : String(error);
-    skipped.push({ scenario, reason: `could not run: ${reason}` });
-    process.stderr.write(`bench: FAILED ${scenario}: ${reason}\n`);
-    if (process.env['BENCH_DEBUG'] && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  };
+/** What the run has so far: rows, skipped parts, and whether anything could not run. */
+interface Recorder {
+  readonly rows: BenchRow[];
+  readonly skipped: SkippedScenario[];
+  failed: boolean;
+  progress(message: string): void;
+  fail(scenario: string, error: unknown): void;
+}
 
-  // Brokers: a missing binary is skipped loudly (and fails under CI, where .ci/run installs them).
+function createRecorder(): Recorder {
+  const recorder: Recorder = {
+    rows: [],
+    skipped: [],
+    failed: false,
+    progress: (message) => {
+      process.stderr.write(`bench: ${message}\n`);
+    },
+    fail: (scenario, error) => {
+      recorder.failed = true;
+      const reason = error instanceof Error ? error.message : String(error);
+      recorder.skipped.push({ scenario, reason: `could not run: ${reason}` });
+      process.stderr.write(`bench: FAILED ${scenario}: ${reason}\n`);
+      if (process.env['BENCH_DEBUG'] && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    },
+  };
+  return recorder;
+}
+
+/** Brokers: a missing binary is skipped loudly (and fails under CI, where .ci/run installs them). */
+async function startBrokers(kinds: readonly BrokerKind[], recorder: Recorder): Promise<RunningBroker[]> {
+  const ci = isCi();
   const brokers: RunningBroker[] = [];
-  const needsBrokers = ['update', 'late-join', 'fan-out', 'scale', 'crash', 'memory'].some((s) => args.only.has(s as ScenarioName));
-  if (needsBrokers) {
-    for (const kind of args.brokers) {
-      if (!isBrokerInstalled(kind)) {
-        const reason = `${kind === 'redis' ? 'redis-server' : kind.startsWith('nats') ? 'nats-server' : kind} is not installed: its rows are missing`;
-        skipped.push({ scenario: kind, reason });
-        process.stderr.write(`bench: SKIPPED ${kind}: ${reason}${ci ? ' (CI=true: this fails the run)' : ''}\n`);
-        if (ci) failed = true;
-        continue;
-      }
-      try {
-        brokers.push(await startBroker(kind));
-      } catch (error) {
-        fail(`broker ${kind}`, error);
-      }
+  for (const kind of kinds) {
+    if (!isBrokerInstalled(kind)) {
+      const reason = `${kind === 'redis' ? 'redis-server' : kind.startsWith('nats') ? 'nats-server' : kind} is not installed: its rows are missing`;
+      recorder.skipped.push({ scenario: kind, reason });
+      process.stderr.write(`bench: SKIPPED ${kind}: ${reason}${ci ? ' (CI=true: this fails the run)' : ''}\n`);
+      if (ci) recorder.failed = true;
+      continue;
+    }
+    try {
+      brokers.push(await startBroker(kind));
+    } catch (error) {
+      recorder.fail(`broker ${kind}`, error);
     }
   }
+  return brokers;
+}
 
-  const ctx: BenchContext = {
-    quick: args.quick,
-    rounds,
-    brokers,
-    progress,
-    fail,
-    add: (...added) => rows.push(...added),
+/** Runs the selected scenarios in order; returns the seconds each took (also logged as it goes). */
+async function runScenarios(ctx: BenchContext, args: Args, recorder: Recorder, started: number): Promise<Record<string, number>> {
+  const external = (file: string, exportName: string, scenario: string) => async (): Promise<void> => {
+    const got = await runExternalBench(file, exportName, args.quick);
+    if (!got) throw new Error(`bench/${file} (${exportName}) does not exist yet`);
+    recorder.rows.push(...got.map((r) => ({ ...r, scenario })));
   };
-
   const scenarios: Record<ScenarioName, () => Promise<void>> = {
     update: () => benchUpdates(ctx),
     'late-join': () => benchLateJoin(ctx),
@@ -181,32 +189,30 @@ async function main(): Promise<number> {
     memory: () => benchMemory(ctx),
     startup: () => benchStartup(ctx),
     scale: () => benchScale(ctx),
-    toolchain: async () => {
-      const got = await runExternalBench('toolchain.ts', 'benchToolchain', args.quick);
-      if (!got) throw new Error('bench/toolchain.ts (benchToolchain) does not exist yet');
-      rows.push(...got.map((r) => ({ scenario: 'toolchain', ...r })));
-    },
-    codegen: async () => {
-      const got = await runExternalBench('codegen.ts', 'benchCodegen', args.quick);
-      if (!got) throw new Error('bench/codegen.ts (benchCodegen) does not exist yet');
-      rows.push(...got.map((r) => ({ scenario: 'codegen', ...r })));
-    },
+    toolchain: external('toolchain.ts', 'benchToolchain', 'toolchain'),
+    codegen: external('codegen.ts', 'benchCodegen', 'codegen'),
   };
-
+  const seconds: Record<string, number> = {};
   for (const name of scenarioNames) {
     if (!args.only.has(name)) continue;
-    progress(`scenario ${name}`);
+    recorder.progress(`scenario ${name}`);
+    const scenarioStarted = Date.now();
     try {
       await scenarios[name]();
     } catch (error) {
-      fail(name, error);
+      recorder.fail(name, error);
     }
+    seconds[name] = (Date.now() - scenarioStarted) / 1000;
+    recorder.progress(`scenario ${name} took ${seconds[name]!.toFixed(1)} s (${Math.round((Date.now() - started) / 1000)} s so far)`);
   }
+  return seconds;
+}
 
+function readMachine(args: Args, rounds: number, brokers: readonly RunningBroker[], started: number, scenarioSeconds: Record<string, number>): MachineFacts {
   const brokerVersions: Record<string, string> = {};
   for (const broker of brokers) brokerVersions[broker.kind === 'aedes' ? 'aedes (embedded)' : broker.kind] = broker.version;
-  if (!needsBrokers) brokerVersions['aedes (embedded)'] = readAedesVersion();
-  const machine: MachineFacts = {
+  if (brokers.length === 0) brokerVersions['aedes (embedded)'] = readAedesVersion();
+  return {
     date: new Date().toISOString(),
     nproc: readNproc(),
     cpu: readCpuModel(),
@@ -216,10 +222,12 @@ async function main(): Promise<number> {
     quick: args.quick,
     rounds,
     durationSeconds: (Date.now() - started) / 1000,
+    scenarioSeconds,
   };
-  const results: BenchResults = { machine, rows, skipped };
+}
 
-  // Only a full run (every scenario, default rounds) replaces bench/results.md; any other writes to a temp folder.
+/** Only a full run (every scenario, default rounds) replaces bench/results.md; any other writes to a temp folder. */
+function writeResults(args: Args, results: BenchResults): string {
   const full = !args.quick && args.rounds === undefined && args.only.size === scenarioNames.length;
   const out = args.out ?? (full ? benchDir : mkdtempSync(path.join(os.tmpdir(), 'chinook-bench-')));
   mkdirSync(out, { recursive: true });
@@ -227,11 +235,32 @@ async function main(): Promise<number> {
   const markdown = renderMarkdown(results);
   writeFileSync(path.join(out, 'results.md'), `# Benchmark results\n\n${markdown}`);
   if (args.docs && full && out === benchDir) pasteIntoDocs(markdown);
+  return out;
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const rounds = args.rounds ?? (args.quick ? 1 : 5);
+  const recorder = createRecorder();
+  const needsBrokers = ['update', 'late-join', 'fan-out', 'scale', 'crash', 'memory'].some((s) => args.only.has(s as ScenarioName));
+  const brokers = needsBrokers ? await startBrokers(args.brokers, recorder) : [];
+  const ctx: BenchContext = {
+    quick: args.quick,
+    rounds,
+    brokers,
+    progress: recorder.progress,
+    fail: recorder.fail,
+    add: (...added) => recorder.rows.push(...added),
+  };
+  const scenarioSeconds = await runScenarios(ctx, args, recorder, started);
+  const results: BenchResults = { machine: readMachine(args, rounds, brokers, started, scenarioSeconds), rows: recorder.rows, skipped: recorder.skipped };
+  const out = writeResults(args, results);
 
   process.stdout.write(`\n${renderTable(results)}\n\n`);
   process.stdout.write(`results: ${path.join(out, 'results.json')}, ${path.join(out, 'results.md')}\n`);
-  if (failed) process.stdout.write('bench: some scenarios could not run (see SKIPPED/FAILED above)\n');
-  return failed ? 1 : 0;
+  if (recorder.failed) process.stdout.write('bench: some scenarios could not run (see SKIPPED/FAILED above)\n');
+  return recorder.failed ? 1 : 0;
 }
 
 // A hard bound on the whole run, so CI never hangs on a wedged broker or child.

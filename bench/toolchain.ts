@@ -12,14 +12,8 @@ import { createStateAjv } from '../src/manifest/check-state-schema.js';
 import { buildSystem } from '../src/model/build-system.js';
 import type { WaitForEdge } from '../src/model/types.js';
 import { findServiceLoops } from '../src/model/wait-for-graph.js';
-
-export interface ToolchainRow {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: { name: string; value: number };
-  ratio?: number;
-}
+import { compareRow, spreadOf, type BenchRow } from './lib/report.js';
+import { median } from './lib/stats.js';
 
 /** `count` manifests in count/4 services (four domains each), each depending on up to three domains of earlier services (so no loop). */
 function createManifests(count: number): Array<{ path: string; text: string }> {
@@ -54,38 +48,65 @@ function createManifests(count: number): Array<{ path: string; text: string }> {
   });
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+/** Milliseconds one call of `run` takes. */
+function timeOnce(run: () => void): number {
+  const start = performance.now();
+  run();
+  return performance.now() - start;
 }
 
-function measure(rounds: number, run: () => void): number {
-  run(); // warm-up: JIT and module caches
-  const times: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const start = performance.now();
-    run();
-    times.push(performance.now() - start);
+/**
+ * `rounds` timings of `measured` and of `baseline`, interleaved (the order alternating round by
+ * round, so neither side always runs right after the other), after `warmups` unrecorded calls of
+ * each (JIT, module caches, the heap growing to size).
+ */
+export function measurePair(rounds: number, warmups: number, measured: () => void, baseline: () => void): { values: number[]; baselines: number[] } {
+  for (let i = 0; i < warmups; i++) {
+    measured();
+    baseline();
   }
-  return median(times);
+  const values: number[] = [];
+  const baselines: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    if (i % 2 === 0) {
+      values.push(timeOnce(measured));
+      baselines.push(timeOnce(baseline));
+    } else {
+      baselines.push(timeOnce(baseline));
+      values.push(timeOnce(measured));
+    }
+  }
+  return { values, baselines };
 }
 
-export async function benchToolchain(options: { quick: boolean }): Promise<ToolchainRow[]> {
-  const rounds = options.quick ? 1 : 5;
-  const files = createManifests(1000);
+/** A row of one figure without a baseline: the median of the rounds after `warmups` unrecorded calls, with min–max. */
+function measureAlone(name: string, rounds: number, warmups: number, run: () => void): BenchRow {
+  for (let i = 0; i < warmups; i++) run();
+  const times = Array.from({ length: rounds }, () => timeOnce(run));
+  const note = `median of ${rounds} rounds after ${warmups} uncounted ones`;
+  return { name, value: median(times), unit: 'ms', range: [Math.min(...times), Math.max(...times)], rounds: { values: times }, note };
+}
 
-  const validateMs = measure(rounds, () => {
-    const result = buildSystem(files, { system: 'bench', folder: 'bench' });
-    if (result.model === undefined) throw new Error(`bench system invalid: ${result.diagnostics[0]?.message}`);
-  });
-  const floorMs = measure(rounds, () => {
-    const ajv = createStateAjv();
-    for (const file of files) {
-      const state = (parse(file.text) as { state: object }).state;
-      ajv.compile(state);
-      ajv.removeSchema(state);
-    }
-  });
+export async function benchToolchain(options: { quick: boolean }): Promise<BenchRow[]> {
+  const files = createManifests(1000);
+  // One validation and its floor take ~1.5–2.5 s each: 7 interleaved pairs. With a single warm-up
+  // call the first pair still ran 2.5–3× slower on both sides: two are not counted.
+  const validate = measurePair(
+    options.quick ? 1 : 7,
+    options.quick ? 1 : 2,
+    () => {
+      const result = buildSystem(files, { system: 'bench', folder: 'bench' });
+      if (result.model === undefined) throw new Error(`bench system invalid: ${result.diagnostics[0]?.message}`);
+    },
+    () => {
+      const ajv = createStateAjv();
+      for (const file of files) {
+        const state = (parse(file.text) as { state: object }).state;
+        ajv.compile(state);
+        ajv.removeSchema(state);
+      }
+    },
+  );
 
   const n = 10_000;
   const services = Array.from({ length: n }, (_, i) => `svc-${i}`);
@@ -96,23 +117,33 @@ export async function benchToolchain(options: { quick: boolean }): Promise<Toolc
     edges.push({ from: services[i]!, to: services[(i + 1) % n]!, domain: `d${i}`, dependency: `d${(i + 1) % n}`, location: at });
     if (i + 10 < n) edges.push({ from: services[i]!, to: services[i + 10]!, domain: `d${i}`, dependency: `d${i + 10}`, location: at });
   }
-  const loopMs = measure(options.quick ? 3 : 11, () => {
+  // ~20–30 ms a round: many rounds are cheap, and a GC pause in one then moves the median little. The
+  // first calls run 2–5× slower (the JIT still optimizing): 10 of them are not counted.
+  const loop = measureAlone('loop check, 10,000 services / 19,990 edges, one loop', options.quick ? 3 : 31, options.quick ? 1 : 10, () => {
     const loops = findServiceLoops(services, edges);
     if (loops.length !== 1) throw new Error('expected one loop');
   });
 
   return [
-    { name: 'validate 1,000 manifests (buildSystem)', value: round(validateMs), unit: 'ms', baseline: { name: 'yaml.parse + ajv compile alone', value: round(floorMs) }, ratio: round(validateMs / floorMs) },
-    { name: 'loop check, 10,000 services / 19,990 edges, one loop', value: round(loopMs), unit: 'ms' },
+    compareRow({
+      scenario: 'toolchain',
+      name: 'validate 1,000 manifests (buildSystem)',
+      unit: 'ms',
+      ...spreadOf(validate.values, validate.baselines),
+      baselineName: 'yaml.parse + ajv compile alone',
+      better: 'lower',
+      note: `median of ${validate.values.length} rounds after ${options.quick ? 1 : 2} uncounted ones, interleaved with the baseline's`,
+    }),
+    loop,
   ];
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rows = await benchToolchain({ quick: process.argv.includes('--quick') });
-  console.log('| measure | value | baseline | ratio |\n|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.name} | ${r.value} ${r.unit} | ${r.baseline ? `${r.baseline.name}: ${r.baseline.value} ${r.unit}` : ''} | ${r.ratio ?? ''} |`);
+  console.log('| measure | value (min–max) | baseline | ratio |\n|---|---|---|---|');
+  const shown = (v: number, range?: readonly [number, number]): string => `${v.toFixed(2)}${range ? ` (${range[0].toFixed(2)}–${range[1].toFixed(2)})` : ''}`;
+  for (const r of rows) {
+    const baseline = r.baseline ? `${r.baseline.name}: ${shown(r.baseline.value, r.baseline.range)} ${r.unit}` : '';
+    console.log(`| ${r.name} | ${shown(r.value, r.range)} ${r.unit} | ${baseline} | ${r.ratio?.toFixed(2) ?? ''} |`);
+  }
 }

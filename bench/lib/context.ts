@@ -46,3 +46,11 @@ export function uniqueId(label: string): string {
   counter++;
   return `${label}-${process.pid.toString(36)}-${Date.now().toString(36)}-${counter}`;
 }
+
+/**
+ * Runs the parts of one round one after another, starting at a different part each round
+ * (round 0: a, b, c; round 1: b, c, a; …), so no side always runs right after the same other one.
+ */
+export async function inRotatingOrder(round: number, parts: readonly (() => Promise<void>)[]): Promise<void> {
+  for (let i = 0; i < parts.length; i++) await parts[(round + i) % parts.length]!();
+}

@@ -2,15 +2,17 @@
  * Result rows and their renderings: a fixed-width table for the terminal, markdown for
  * bench/results.md and docs/performance.md, and JSON for bench/results.json.
  */
-import { median, roundForDisplay } from './stats.js';
+import { median, percentile, roundForDisplay } from './stats.js';
 
 /** The row shape shared with bench/toolchain.ts and bench/codegen.ts. */
 export interface BenchRow {
   readonly name: string;
   readonly value: number;
   readonly unit: string;
-  /** min and max over the rounds (value is their median). */
+  /** min and max over the rounds (value is their median, unless the note says otherwise). */
   readonly range?: readonly [number, number];
+  /** Each round's figure, in the order measured (JSON only: to see drift, or a first round that is off). */
+  readonly rounds?: { readonly values: readonly number[]; readonly baseline?: readonly number[] };
   readonly baseline?: { readonly name: string; readonly value: number; readonly range?: readonly [number, number] };
   /** Process CPU time (user + system) per update, µs, median over rounds: Chinook and its baseline. */
   readonly cpuPerUpdate?: { readonly value: number; readonly baseline: number };
@@ -42,6 +44,8 @@ export interface MachineFacts {
   readonly quick: boolean;
   readonly rounds: number;
   readonly durationSeconds?: number;
+  /** Wall-clock seconds each scenario took, in run order. */
+  readonly scenarioSeconds?: { readonly [scenario: string]: number };
 }
 
 export interface BenchResults {
@@ -50,13 +54,43 @@ export interface BenchResults {
   readonly skipped: readonly SkippedScenario[];
 }
 
-/** The median of each side's rounds, with min–max: spread into compareRow. */
-export function spreadOf(
-  values: readonly number[],
-  baselines: readonly number[],
-): { value: number; range: [number, number]; baseline: number; baselineRange: [number, number] } {
-  const range = (v: readonly number[]): [number, number] => [Math.min(...v), Math.max(...v)];
-  return { value: median(values), range: range(values), baseline: median(baselines), baselineRange: range(baselines) };
+interface Spread {
+  value: number;
+  range: [number, number];
+  baseline: number;
+  baselineRange: [number, number];
+  rounds: { values: number[]; baseline: number[] };
+}
+
+const rangeOf = (v: readonly number[]): [number, number] => [Math.min(...v), Math.max(...v)];
+
+/** The median of each side's rounds, with min–max (and the rounds themselves): spread into compareRow. */
+export function spreadOf(values: readonly number[], baselines: readonly number[]): Spread {
+  return {
+    value: median(values),
+    range: rangeOf(values),
+    baseline: median(baselines),
+    baselineRange: rangeOf(baselines),
+    rounds: { values: [...values], baseline: [...baselines] },
+  };
+}
+
+/**
+ * A tail percentile that holds still between runs: the percentile `p` of every round's samples
+ * pooled (10 rounds × 1,000 samples make p99 the 100th-worst sample, not the 10th), with the
+ * min–max of the per-round percentiles as the spread. Spread into compareRow.
+ */
+export function pooledPercentileOf(samples: readonly (readonly number[])[], baselineSamples: readonly (readonly number[])[], p: number): Spread {
+  const perRound = (rounds: readonly (readonly number[])[]): number[] => rounds.map((r) => percentile(r, p));
+  const values = perRound(samples);
+  const baselines = perRound(baselineSamples);
+  return {
+    value: percentile(samples.flat(), p),
+    range: rangeOf(values),
+    baseline: percentile(baselineSamples.flat(), p),
+    baselineRange: rangeOf(baselines),
+    rounds: { values, baseline: baselines },
+  };
 }
 
 /** Makes a row with its baseline and ratio (value / baseline). */
@@ -69,6 +103,7 @@ export function compareRow(options: {
   baselineName: string;
   baseline: number;
   baselineRange?: readonly [number, number];
+  rounds?: { readonly values: readonly number[]; readonly baseline?: readonly number[] };
   better: 'higher' | 'lower';
   /** The ratio must be ≥ (better: higher) or ≤ (lower) this to meet the target. */
   targetRatio?: number;
@@ -86,6 +121,7 @@ export function compareRow(options: {
     value: options.value,
     unit: options.unit,
     ...(options.range ? { range: options.range } : {}),
+    ...(options.rounds ? { rounds: options.rounds } : {}),
     baseline: { name: options.baselineName, value: options.baseline, ...(options.baselineRange ? { range: options.baselineRange } : {}) },
     ratio,
     better: options.better,
@@ -163,6 +199,11 @@ export function renderMarkdownTable(results: BenchResults): string {
   return out.join('\n');
 }
 
+function renderScenarioSeconds(machine: MachineFacts): string {
+  const entries = Object.entries(machine.scenarioSeconds ?? {});
+  return entries.length === 0 ? '' : ` (${entries.map(([name, seconds]) => `${name} ${Math.round(seconds)}`).join(', ')})`;
+}
+
 export function renderMachine(machine: MachineFacts): string {
   const brokers = Object.entries(machine.brokers)
     .map(([name, version]) => `${name} ${version}`)
@@ -172,7 +213,7 @@ export function renderMachine(machine: MachineFacts): string {
     `- machine: ${machine.nproc} cores (\`nproc\`), ${machine.cpu}, ${machine.platform}`,
     `- node ${machine.node}; brokers: ${brokers || 'none'}`,
     `- rounds per figure: ${machine.rounds} unless a note says otherwise (median, min–max in brackets; raw and Chinook rounds interleaved)`,
-    ...(machine.durationSeconds !== undefined ? [`- whole run: ${Math.round(machine.durationSeconds)} s`] : []),
+    ...(machine.durationSeconds !== undefined ? [`- whole run: ${Math.round(machine.durationSeconds)} s${renderScenarioSeconds(machine)}`] : []),
   ].join('\n');
 }
 
