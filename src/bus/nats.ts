@@ -27,7 +27,9 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import { BusError, matchesTopic, type Bus, type BusOptions, type PublishOptions } from './bus.js';
 import { createBusListeners, type BusListeners } from './listeners.js';
 import { openBucket, createNatsLiveness, type NatsLiveness } from './nats-liveness.js';
-import { LIVE_SUBJECT_PREFIX, parseNatsUrl, planSubjects, planSubscription, subjectToTopic, topicToKv, KV_SUBJECT_PREFIX, decodeBucket, type NatsUrl } from './nats-mapping.js';
+import { parseNatsUrl, planSubjects, planSubscription, KV_SUBJECT_PREFIX, decodeBucket, type NatsUrl } from './nats-mapping.js';
+import { createNatsNames, type NatsNames } from './nats-names.js';
+import { createAckRequests, type AckRequests } from './nats-acks.js';
 import { readRetainedBuckets } from './nats-retained.js';
 import { asBuffer, connectOnce, notConnected, type Phase } from './phase.js';
 import { createReadGate, createSubscribeThenRead, type ReadGate } from './retained-reads.js';
@@ -53,6 +55,8 @@ interface Connection {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
   readonly kvm: Kvm;
+  /** The retained publishes' acknowledgements. */
+  readonly acks: AckRequests;
 }
 
 /** What one NATS bus holds; the functions below share it. */
@@ -71,6 +75,8 @@ interface NatsBusState {
   queue: Promise<void> | undefined;
   /** Per topic: the latest retained publish asked for, so an older retry never lands after it. */
   readonly generations: Map<string, number>;
+  /** Topic ↔ subject conversions, remembered. */
+  readonly names: NatsNames;
   readonly reads: ReadGate;
   readonly liveness: NatsLiveness;
   readonly will: WillEmulation;
@@ -85,7 +91,7 @@ function report(state: NatsBusState, error: unknown): void {
 }
 
 function onCoreMessage(state: NatsBusState, tail: string, msg: Msg): void {
-  const topic = subjectToTopic(msg.subject);
+  const topic = state.names.topicOf(msg.subject);
   if (topic === undefined) return;
   // Deliver once per message, through the first subscribed pattern that really matches it.
   for (const [pattern, patternTail] of state.patterns) {
@@ -144,13 +150,12 @@ function whenReady(state: NatsBusState, bucket: string | undefined): Promise<voi
 /** One retained publish (or delete, for an empty payload): the JetStream publish, its acknowledgement checked. */
 async function sendRetained(state: NatsBusState, subject: string, bytes: Buffer): Promise<void> {
   const c = state.connection!;
-  const options: { timeout: number; headers?: ReturnType<NatsModules[0]['headers']> } = { timeout: REQUEST_TIMEOUT_MS };
+  let headers: ReturnType<NatsModules[0]['headers']> | undefined;
   if (bytes.length === 0) {
-    const h = c.modules[0].headers();
-    h.set('KV-Operation', 'DEL');
-    options.headers = h;
+    headers = c.modules[0].headers();
+    headers.set('KV-Operation', 'DEL');
   }
-  const reply = await c.nc.request(subject, bytes, options);
+  const reply = await c.acks.request(subject, bytes, REQUEST_TIMEOUT_MS, headers);
   const ack = reply.json<{ error?: { description?: string; code?: number } }>();
   // 503: JetStream is there but not ready (a restarted server recovering its streams, a cluster
   // electing a leader): retried like a missing answer. Any other error is a refusal.
@@ -158,8 +163,7 @@ async function sendRetained(state: NatsBusState, subject: string, bytes: Buffer)
 }
 
 async function publishRetained(state: NatsBusState, topic: string, bytes: Buffer): Promise<void> {
-  const { bucket, key } = topicToKv(topic);
-  const subject = `${KV_SUBJECT_PREFIX}${bucket}.${key}`;
+  const { bucket, retainedSubject: subject } = state.names.address(topic);
   const generation = (state.generations.get(topic) ?? 0) + 1;
   state.generations.set(topic, generation);
   const deadline = Date.now() + PUBLISH_DEADLINE_MS;
@@ -264,7 +268,7 @@ async function connectNats(state: NatsBusState): Promise<void> {
     // JetStream must be there (nats-server -js): asking for the account's limits says so, or fails.
     await retrying(state, () => modules[1].jetstreamManager(connection, { timeout: REQUEST_TIMEOUT_MS }), settleMs);
     const js = modules[1].jetstream(nc, { timeout: REQUEST_TIMEOUT_MS });
-    state.connection = { modules, nc, js, kvm: new modules[2].Kvm(js) };
+    state.connection = { modules, nc, js, kvm: new modules[2].Kvm(js), acks: createAckRequests(nc, modules[0].createInbox()) };
     watchStatus(state, nc).catch((error: unknown) => report(state, error));
     await afterConnect(state, false);
   } catch (error) {
@@ -286,6 +290,7 @@ async function closeNats(state: NatsBusState, abrupt: boolean): Promise<void> {
   if (!abrupt && wasUp) await state.will.forget().catch(() => {});
   else state.will.stop();
   state.liveness.stop();
+  c?.acks.close();
   await c?.nc.close().catch(() => {});
 }
 
@@ -311,6 +316,7 @@ function createState(url: NatsUrl, options: NatsBusOptions): NatsBusState {
     ready: new Set(),
     queue: undefined,
     generations: new Map(),
+    names: createNatsNames(),
     reads: createReadGate(),
     liveness,
     will: emulateWillFor(
@@ -331,12 +337,12 @@ async function publishNats(state: NatsBusState, topic: string, payload: Uint8Arr
   const c = state.connection;
   if (!c || state.phase === 'closed') throw notConnected(state, `publish on ${topic}`);
   const bytes = asBuffer(payload);
-  const { bucket, key } = topicToKv(topic);
+  const { bucket, liveSubject } = state.names.address(topic);
   const turn = whenReady(state, retain ? bucket : undefined);
   if (turn) await turn;
   if (retain) return publishRetained(state, topic, bytes);
   try {
-    c.nc.publish(`${LIVE_SUBJECT_PREFIX}${bucket}.${key}`, bytes);
+    c.nc.publish(liveSubject, bytes);
   } catch (error) {
     throw new BusError(`publish on ${topic} failed: ${(error as Error).message}`, 'bus-refused', { cause: error });
   }
