@@ -11,7 +11,7 @@ describeIfBinary('nats-server', 'NATS acknowledgements matched by reply subject'
   beforeAll(async () => {
     server = await startNatsServer({ jetstream: false });
     [nc, responder] = await Promise.all([connect({ servers: server.url }), connect({ servers: server.url })]);
-    responder.subscribe('acks.echo', { callback: (_e, msg) => msg.respond(new TextEncoder().encode(`ack:${new TextDecoder().decode(msg.data)}`)) });
+    responder.subscribe('acks.echo', { callback: (_e, msg) => void msg.respond(new TextEncoder().encode(`ack:${new TextDecoder().decode(msg.data)}`)) });
     responder.subscribe('acks.silent', { callback: () => {} });
     await responder.flush();
   });
