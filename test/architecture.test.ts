@@ -106,6 +106,33 @@ describe('architecture', () => {
     expect(importsOf(readFileSync(join(SRC, 'bus', 'mqtt.ts'), 'utf8'))).toEqual(expect.arrayContaining(['./mqtt-url.js', './mqtt-socket.js']));
   });
 
+  it('pins the parts split out of the big functions (issue 11): each in its layer, none importing what it was split from', () => {
+    const parts: Record<string, readonly string[]> = {
+      // the NATS adapter's parts: acknowledgements and remembered names; nats.ts wires them
+      'bus/nats-acks.ts': ['./nats.js'],
+      'bus/nats-names.ts': ['./nats.js'],
+      // the memory bus's delayed delivery
+      'bus/deferred-delivery.ts': ['./memory.js'],
+      // one topic layout, one CommonJS unwrap, for every layer
+      'shared/topics.ts': [],
+      'shared/default-export.ts': [],
+      // the model's one comparison, the manifest's one schema
+      'model/compare.ts': [],
+      'manifest/manifest-schema.ts': [],
+      // the CLI's command preamble, paths and styles, and run's parts
+      'cli/parse-args.ts': ['./commands/run.js'],
+      'cli/paths.ts': [],
+      'cli/style.ts': [],
+      'cli/run/process-tracker.ts': ['./run-console.js', '../commands/run.js'],
+    };
+    for (const [part, wiring] of Object.entries(parts)) {
+      const file = join(SRC, part);
+      expect(files, `src/${part}`).toContain(file);
+      expect(importsOf(readFileSync(file, 'utf8')).filter((s) => wiring.includes(s)), part).toEqual([]);
+    }
+    expect(files.filter((f) => layerOf(f) === 'shared').flatMap((f) => importsOf(readFileSync(f, 'utf8')).filter((s) => !s.startsWith('node:')))).toEqual([]);
+  });
+
   it('loads bus client libraries only when a bus of that kind connects', () => {
     // Importing chinook-ipc/runtime must not pay for every adapter (mqtt, ioredis, aedes cost ~400 ms together; the NATS client more).
     const heavy = /^\s*import\s+(?!type\b)[^;]*from\s*['"](mqtt|ioredis|aedes|@nats-io\/[^'"]+)['"]/m;
