@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { renderBusesTable } from './lib/buses-table.js';
 import { brokerKinds, isBrokerInstalled, readAedesVersion, startBroker, type BrokerKind, type RunningBroker } from './lib/brokers.js';
 import type { BenchContext } from './lib/context.js';
 import { isCi } from './lib/ci.js';
@@ -111,18 +112,16 @@ async function runExternalBench(file: string, exportName: string, quick: boolean
   return rows as BenchRow[];
 }
 
-const docsStart = '<!-- bench:results:start -->';
-const docsEnd = '<!-- bench:results:end -->';
-
-/** Replaces the results section of docs/performance.md (between markers), leaving the prose alone. */
-function pasteIntoDocs(markdown: string): void {
-  const docs = path.join(repoDir, 'docs', 'performance.md');
+/** Replaces the `<!-- bench:<block>:start -->` … `end` section of a doc, leaving the prose alone. */
+function pasteIntoDocs(file: string, block: string, markdown: string): void {
+  const docs = path.join(repoDir, 'docs', file);
   if (!existsSync(docs)) return;
   const text = readFileSync(docs, 'utf8');
-  const start = text.indexOf(docsStart);
-  const end = text.indexOf(docsEnd);
+  const startMarker = `<!-- bench:${block}:start -->`;
+  const start = text.indexOf(startMarker);
+  const end = text.indexOf(`<!-- bench:${block}:end -->`);
   if (start < 0 || end < start) return;
-  writeFileSync(docs, `${text.slice(0, start + docsStart.length)}\n${markdown}\n${text.slice(end)}`);
+  writeFileSync(docs, `${text.slice(0, start + startMarker.length)}\n${markdown}\n${text.slice(end)}`);
 }
 
 /** What the run has so far: rows, skipped parts, and whether anything could not run. */
@@ -234,7 +233,10 @@ function writeResults(args: Args, results: BenchResults): string {
   writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const markdown = renderMarkdown(results);
   writeFileSync(path.join(out, 'results.md'), `# Benchmark results\n\n${markdown}`);
-  if (args.docs && full && out === benchDir) pasteIntoDocs(markdown);
+  if (args.docs && full && out === benchDir) {
+    pasteIntoDocs('performance.md', 'results', markdown);
+    pasteIntoDocs('buses.md', 'buses', renderBusesTable(results));
+  }
   return out;
 }
 

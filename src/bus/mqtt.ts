@@ -15,6 +15,7 @@
 import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { BusError, type Bus, type BusEvent, type BusOptions, type PublishOptions, type SubscribeOptions } from './bus.js';
 import { createBusListeners } from './listeners.js';
+import { connectOnce, notConnected, type Phase } from './phase.js';
 import { socketFactory, type MqttTlsOptions } from './mqtt-socket.js';
 import { parseMqttUrl, type ParsedMqttUrl } from './mqtt-url.js';
 
@@ -61,38 +62,36 @@ function deniedReason(error: unknown): string | undefined {
   return `${(error as Error).message.replace(/^Publish error: /, '')} (MQTT reason code ${code})`;
 }
 
-/** What one adapter instance knows about its connection. */
+/** What one adapter instance knows about its connection: its phase (phase.ts), and the client once one connected. */
 interface ConnectionState {
+  phase: Phase;
+  /** The client of the current attempt (connecting), then the one that connected. */
   client: MqttClient | undefined;
   /** The protocol of the client that connected; undefined before the first connect. */
   protocolVersion: 4 | 5 | undefined;
-  connected: boolean;
-  everConnected: boolean;
-  closed: boolean;
 }
 
 /** Reports the life of a connected client as bus events: every (re)connect, each loss, errors worth telling. */
 function reportLifecycle(c: MqttClient, state: ConnectionState, emit: (event: BusEvent) => void): void {
   c.on('connect', () => {
-    state.connected = true;
-    const reconnect = state.everConnected;
-    state.everConnected = true;
+    if (state.phase === 'closed') return;
+    const reconnect = state.phase === 'down';
+    state.phase = 'up';
     emit({ type: 'connect', reconnect });
   });
   c.on('close', () => {
-    if (!state.connected) return;
-    state.connected = false;
-    if (!state.closed) emit({ type: 'disconnect', reason: 'connection to the MQTT broker lost' });
+    if (state.phase !== 'up') return;
+    state.phase = 'down';
+    emit({ type: 'disconnect', reason: 'connection to the MQTT broker lost' });
   });
   c.on('error', (error: ConnectError) => {
-    // First-connect failures are the connect() promise's to report.
-    if (!state.everConnected) return;
-    // After close() the client may still flush (a PINGREQ, a PUBACK) into the ended
-    // socket: "write after end" is the close we asked for, not an error.
-    if (state.closed) return;
+    // First-connect failures are the connect() promise's to report; after close() the client
+    // may still flush (a PINGREQ, a PUBACK) into the ended socket: "write after end" is the
+    // close we asked for, not an error.
+    if (state.phase !== 'up' && state.phase !== 'down') return;
     // Socket errors while the broker is away repeat every reconnect period; the
     // disconnect event already said it, so only other errors are reported.
-    if (!state.connected && typeof error.code === 'string') return;
+    if (state.phase === 'down' && typeof error.code === 'string') return;
     emit({ type: 'error', error });
   });
 }
@@ -144,28 +143,29 @@ function clientOptionsFor(options: MqttBusOptions, username: string | undefined,
   };
 }
 
-const closedError = (state: ConnectionState, what: string): BusError =>
-  new BusError(`${what}: the bus is ${state.closed ? 'closed' : 'not connected'}`, 'bus-closed');
+/** The client to publish or subscribe with: connected, or reconnecting (mqtt.js queues meanwhile). */
+function usableClient(state: ConnectionState, what: string): MqttClient {
+  if ((state.phase !== 'up' && state.phase !== 'down') || state.client === undefined) throw notConnected(state, what);
+  return state.client;
+}
 
 async function publishOn(state: ConnectionState, emit: (event: BusEvent) => void, topic: string, payload: Uint8Array, publishOptions: PublishOptions): Promise<void> {
-  const client = state.client;
-  if (!client || state.closed) throw closedError(state, `cannot publish on ${topic}`);
+  const client = usableClient(state, `publish on ${topic}`);
   try {
     await client.publishAsync(topic, toBuffer(payload), { qos: 1, retain: publishOptions.retain });
   } catch (error) {
     const denied = deniedReason(error);
-    if (denied !== undefined && !state.closed) {
+    if (denied !== undefined && state.phase !== 'closed') {
       emit({ type: 'denied', operation: 'publish', topic, reason: denied });
       throw new BusError(`the broker denied publishing on ${topic}: ${denied}`, 'bus-denied', { cause: error });
     }
-    throw new BusError(`publish on ${topic} failed: ${(error as Error).message}`, state.closed ? 'bus-closed' : 'bus-refused', { cause: error });
+    throw new BusError(`publish on ${topic} failed: ${(error as Error).message}`, state.phase === 'closed' ? 'bus-closed' : 'bus-refused', { cause: error });
   }
 }
 
 /** While offline, mqtt.js queues the SUBSCRIBE and replays it (options included) on every reconnect. */
 async function subscribeOn(state: ConnectionState, emit: (event: BusEvent) => void, pattern: string, subscribeOptions: SubscribeOptions | undefined): Promise<void> {
-  const client = state.client;
-  if (!client || state.closed) throw closedError(state, `cannot subscribe to ${pattern}`);
+  const client = usableClient(state, `subscribe to ${pattern}`);
   const noLocal = state.protocolVersion === 5 && subscribeOptions?.noLocal === true;
   const denied = (reason: string): BusError => {
     emit({ type: 'denied', operation: 'subscribe', topic: pattern, reason });
@@ -177,7 +177,7 @@ async function subscribeOn(state: ConnectionState, emit: (event: BusEvent) => vo
   } catch (error) {
     // mqtt.js rejects a SUBACK failure (0x80, or an MQTT 5 reason code) with the packet attached.
     if ((error as { packet?: { cmd?: string } }).packet?.cmd === 'suback') throw denied(`SUBACK: ${(error as Error).message}`);
-    throw new BusError(`subscribe to ${pattern} failed: ${(error as Error).message}`, state.closed ? 'bus-closed' : 'bus-unreachable', { cause: error });
+    throw new BusError(`subscribe to ${pattern} failed: ${(error as Error).message}`, state.phase === 'closed' ? 'bus-closed' : 'bus-unreachable', { cause: error });
   }
   const refused = granted.find((g) => g.qos === 128 || g.qos > 2);
   if (refused) throw denied(`SUBACK ${refused.qos === 128 ? '0x80 failure' : `reason code ${refused.qos}`}`);
@@ -193,7 +193,7 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
   const listeners = createBusListeners();
   const emit = listeners.emit;
   const patterns = new Set<string>();
-  const state: ConnectionState = { client: undefined, protocolVersion: undefined, connected: false, everConnected: false, closed: false };
+  const state: ConnectionState = { phase: 'new', client: undefined, protocolVersion: undefined };
 
   const onMessage = (topic: string, payload: Buffer, packet: IPublishPacket): void => {
     listeners.deliver({ topic, payload, retained: packet.retain });
@@ -217,25 +217,23 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
     get honoursNoLocal() {
       return state.protocolVersion === 5;
     },
-    async connect() {
-      if (state.closed) throw new BusError('the bus was closed', 'bus-closed');
-      if (state.client) return;
-      // Loaded on first use: importing chinook-ipc/runtime must not pay for every adapter.
-      const { MqttClient: Client } = await import('mqtt');
-      if (state.client) return;
-      if (state.closed) throw new BusError('the bus was closed', 'bus-closed');
-      let error = await attempt(Client, requestedVersion ?? 5);
-      if (error && requestedVersion === undefined && refusesProtocol(error) && !state.closed) error = await attempt(Client, 4);
-      if (!error) return;
-      state.closed = true;
-      throw connectError(error, target, username);
-    },
+    connect: () =>
+      connectOnce(state, async () => {
+        // Loaded on first use: importing chinook-ipc/runtime must not pay for every adapter.
+        const { MqttClient: Client } = await import('mqtt');
+        if (state.phase === 'closed') throw new BusError('the bus was closed', 'bus-closed');
+        let error = await attempt(Client, requestedVersion ?? 5);
+        if (error && requestedVersion === undefined && refusesProtocol(error) && state.phase === 'connecting') error = await attempt(Client, 4);
+        if (!error) return;
+        state.phase = 'closed';
+        throw connectError(error, target, username);
+      }),
     publish: (topic: string, payload: Uint8Array, publishOptions: PublishOptions) => {
       if (options.observer) return Promise.reject(new BusError(`cannot publish on ${topic}: this connection is an observer`, 'bus-refused'));
       return publishOn(state, emit, topic, payload, publishOptions);
     },
     async subscribe(pattern: string, subscribeOptions?: SubscribeOptions) {
-      if (!state.client || state.closed) throw closedError(state, `cannot subscribe to ${pattern}`);
+      usableClient(state, `subscribe to ${pattern}`);
       if (patterns.has(pattern)) return;
       patterns.add(pattern);
       await subscribeOn(state, emit, pattern, subscribeOptions);
@@ -243,8 +241,8 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
     onMessage: listeners.onMessage,
     onEvent: listeners.onEvent,
     async close(closeOptions = {}) {
-      if (state.closed) return;
-      state.closed = true;
+      if (state.phase === 'closed') return;
+      state.phase = 'closed';
       const c = state.client;
       if (!c) return;
       // end(true) destroys the socket without sending DISCONNECT (mqtt.js _cleanUp(forced)),
