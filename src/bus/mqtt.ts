@@ -43,9 +43,17 @@ function refusesProtocol(error: ConnectError): boolean {
 }
 
 /** The BusError for a failed first connect: a CONNACK refusal (numeric code) or an unreachable broker. */
-function connectError(error: ConnectError, target: ParsedMqttUrl, username: string | undefined): BusError {
+/** `requested`: the protocol asked for (option or URL); undefined when it was negotiated. */
+function connectError(error: ConnectError, target: ParsedMqttUrl, username: string | undefined, requested: 4 | 5 | undefined): BusError {
   if (error.name === 'TimeoutError') return new BusError(error.message, 'bus-unreachable', { cause: error });
   const where = `the MQTT broker at ${target.host}:${target.port}`;
+  if (refusesProtocol(error) && requested !== undefined) {
+    return new BusError(
+      `${where} does not speak MQTT ${requested === 5 ? '5' : '3.1.1'} (${error.message}): leave \`protocol\` out of the URL to negotiate`,
+      'bus-refused',
+      { cause: error },
+    );
+  }
   if (typeof error.code !== 'number') return new BusError(`cannot connect to ${where}: ${error.message}`, 'bus-unreachable', { cause: error });
   const who = username === undefined ? 'no user name' : `user \`${username}\``;
   return new BusError(
@@ -226,7 +234,7 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
         if (error && requestedVersion === undefined && refusesProtocol(error) && state.phase === 'connecting') error = await attempt(Client, 4);
         if (!error) return;
         state.phase = 'closed';
-        throw connectError(error, target, username);
+        throw connectError(error, target, username, requestedVersion);
       }),
     publish: (topic: string, payload: Uint8Array, publishOptions: PublishOptions) => {
       if (options.observer) return Promise.reject(new BusError(`cannot publish on ${topic}: this connection is an observer`, 'bus-refused'));

@@ -20,7 +20,7 @@ const usage = [
   'Runs the handlers of the named services (default: every service of the system).',
   'Several services run one process each, with a live view of the system state.',
   '',
-  '  --broker URL                 mqtt://host:port[?protocol=5], mqtts://…, redis://…, rediss://…, nats://host[,host…][?replicas=3]',
+  '  --broker URL                 mqtt://host:port[?protocol=4|5], mqtts://…, redis://…, rediss://…, nats://host[,host…][?replicas=3]',
   '                               (default: $CHINOOK_BROKER, config `broker`, else an embedded broker)',
   '  --port N                     port of the embedded broker (default: a free port)',
   '  --secrets DIR                each service connects as itself with DIR/<service>.secret (default:',
