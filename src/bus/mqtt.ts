@@ -42,8 +42,11 @@ function refusesProtocol(error: ConnectError): boolean {
   return error.code === 1 || error.code === 0x84;
 }
 
-/** The BusError for a failed first connect: a CONNACK refusal (numeric code) or an unreachable broker. */
-/** `requested`: the protocol asked for (option or URL); undefined when it was negotiated. */
+/**
+ * The BusError for a failed first connect: no answer, the protocol asked for refused, another
+ * CONNACK refusal (numeric code: credentials, rights) or an unreachable broker. `requested`:
+ * the protocol asked for (option or URL); undefined when it was negotiated.
+ */
 function connectError(error: ConnectError, target: ParsedMqttUrl, username: string | undefined, requested: 4 | 5 | undefined): BusError {
   if (error.name === 'TimeoutError') return new BusError(error.message, 'bus-unreachable', { cause: error });
   const where = `the MQTT broker at ${target.host}:${target.port}`;
