@@ -168,17 +168,20 @@ async function publishRetained(state: NatsBusState, topic: string, bytes: Buffer
   state.generations.set(topic, generation);
   const deadline = Date.now() + PUBLISH_DEADLINE_MS;
   try {
-    for (;;) {
+    // A newer retained publish on this topic carries the state: this one must not land after
+    // it, so it gives up as soon as one is asked for (checked before every send, retries included).
+    while (state.generations.get(topic) === generation) {
       try {
         return await sendRetained(state, subject, bytes);
       } catch (error) {
         if (state.phase === 'closed') throw new BusError(`publish on ${topic} failed: the bus is closed`, 'bus-closed', { cause: error });
-        // A newer retained publish on this topic carries the state: this one must not land after it.
         if (state.generations.get(topic) !== generation) return;
         const refused = (error as { refused?: boolean }).refused === true;
         if (refused || Date.now() > deadline) throw new BusError(`publish on ${topic} failed: ${(error as Error).message}`, 'bus-refused', { cause: error });
-        // No responders: the bucket does not exist (yet, or any more), or JetStream is not ready.
-        if (/no responders/i.test(String((error as Error).message))) await ensureBucket(state, bucket).catch(() => {});
+        // No answer: the bucket may be gone (deleted under us: the services' own subscriptions
+        // to its subjects still take the message, so that is a timeout, not "no responders"),
+        // or JetStream is not ready. Making sure it exists is one request on this slow path.
+        await ensureBucket(state, bucket).catch(() => {});
         await sleep(state.reconnectPeriodMs);
       }
     }

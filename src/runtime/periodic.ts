@@ -11,7 +11,9 @@
  *   slower than its period never piles up).
  * - A task that throws or rejects (e.g. a refused or invalid publish) is reported as a
  *   `handler-error` of callback `every(<ms> ms)`: no `.catch` needed, never an unhandled
- *   rejection; the next tick runs as usual.
+ *   rejection; the next tick runs as usual. A run still going when the service stops is not
+ *   reported if it then fails: its publish was cut off by the stop (the bus closed), which is
+ *   no error of the task's.
  */
 
 export interface PeriodicOptions {
@@ -39,7 +41,9 @@ export function createPeriodic(options: PeriodicOptions): Every {
       // A sync throw or a rejection, reported alike; `running` clears either way.
       void Promise.resolve()
         .then(task)
-        .catch((error: unknown) => onError(name, error))
+        .catch((error: unknown) => {
+          if (!signal.aborted) onError(name, error);
+        })
         .finally(() => (running = false));
     };
     const timer = setInterval(tick, ms);

@@ -126,6 +126,32 @@ describeIfBinary('nats-server', 'NATS adapter specifics', () => {
     expect(seen.map((m) => [m.topic, m.payload.toString(), m.retained])).toEqual([['observed/state/a', 'A', true]]);
   });
 
+  it('a bucket deleted under running services comes back at the next retained publish, and a late joiner reads it', async () => {
+    // The services' own subscriptions to the bucket's subjects still take the message, so the
+    // publish gets no acknowledgement (a timeout, not "no responders"): the retry makes the bucket again.
+    const pub = await bus();
+    const live = await bus();
+    await live.subscribe('gone/state/+');
+    await pub.publish('gone/state/a', Buffer.from('A1'), { retain: true });
+    const nc = await connect({ servers: server.url.replace('nats://', '') });
+    try {
+      const { jetstreamManager } = await import('@nats-io/jetstream');
+      const jsm = await jetstreamManager(nc);
+      const streams: string[] = [];
+      for await (const info of jsm.streams.list()) streams.push(info.config.name);
+      const stream = streams.find((name) => name.startsWith('KV_') && name.includes('gone'));
+      expect(stream, streams.join(', ')).toBeDefined();
+      await jsm.streams.delete(stream!);
+    } finally {
+      await nc.close();
+    }
+    await pub.publish('gone/state/a', Buffer.from('A2'), { retain: true });
+    const late = await bus();
+    const got = collect(late);
+    await late.subscribe('gone/state/+');
+    expect(got.map((m) => [m.topic, m.payload.toString(), m.retained])).toEqual([['gone/state/a', 'A2', true]]);
+  });
+
   it('never repeats the password in a connection error', async () => {
     const b = createNatsBus('nats://me:hunter2@127.0.0.1:1', { clientId: 'pw', connectTimeoutMs: 1_000 });
     const error = (await b.connect().then(() => new Error('connected'), (e: unknown) => e)) as Error;

@@ -56,6 +56,17 @@ describe('periodic (ctx.every)', () => {
     expect(errors.map(([callback, error]) => `${callback}: ${(error as Error).message}`)).toEqual(['every(100 ms): sync', 'every(100 ms): async']);
   });
 
+  it('does not report a run that fails after the service stopped (its publish cut off by the stop)', async () => {
+    const { abort, errors, every } = setup();
+    let fail: (error: Error) => void = () => undefined;
+    every(100, () => new Promise<void>((_resolve, reject) => (fail = reject)));
+    await vi.advanceTimersByTimeAsync(100);
+    abort.abort();
+    fail(new Error('publish on x failed: the bus is closed'));
+    await settle();
+    expect(errors).toEqual([]);
+  });
+
   it('never overlaps a run still going with the next', async () => {
     const { every } = setup();
     let started = 0;
