@@ -33,11 +33,11 @@ describe('callback scope, lazily created, several services in one process', () =
   it('a timer from onStart is held while paused, onDependencyLost goes out, for both systems', async () => {
     const broker = createMemoryBroker();
     const systems = [createTestSystem('one'), createTestSystem('two')];
-    const powers = [];
+    const powers: Awaited<ReturnType<typeof startPower>>[] = [];
     for (const s of systems) powers.push(await startPower(broker, s));
     const messages = await record(broker);
     const timers: NodeJS.Timeout[] = [];
-    const lightings = [];
+    const lightings: ReturnType<typeof createService<LightingTypes>>[] = [];
     for (const [i, s] of systems.entries()) {
       const lighting = createService<LightingTypes>(s, 'lighting-service', {
         onStart: (c) => {
