@@ -175,8 +175,7 @@ async function publishOn(state: ConnectionState, emit: (event: BusEvent) => void
 }
 
 /** While offline, mqtt.js queues the SUBSCRIBE and replays it (options included) on every reconnect. */
-async function subscribeOn(state: ConnectionState, emit: (event: BusEvent) => void, pattern: string, subscribeOptions: SubscribeOptions | undefined): Promise<void> {
-  const client = usableClient(state, `subscribe to ${pattern}`);
+async function subscribeOn(state: ConnectionState, client: MqttClient, emit: (event: BusEvent) => void, pattern: string, subscribeOptions: SubscribeOptions | undefined): Promise<void> {
   const noLocal = state.protocolVersion === 5 && subscribeOptions?.noLocal === true;
   const denied = (reason: string): BusError => {
     emit({ type: 'denied', operation: 'subscribe', topic: pattern, reason });
@@ -244,10 +243,10 @@ export function createMqttBus(url: string, options: MqttBusOptions): Bus {
       return publishOn(state, emit, topic, payload, publishOptions);
     },
     async subscribe(pattern: string, subscribeOptions?: SubscribeOptions) {
-      usableClient(state, `subscribe to ${pattern}`);
+      const client = usableClient(state, `subscribe to ${pattern}`);
       if (patterns.has(pattern)) return;
       patterns.add(pattern);
-      await subscribeOn(state, emit, pattern, subscribeOptions);
+      await subscribeOn(state, client, emit, pattern, subscribeOptions);
     },
     onMessage: listeners.onMessage,
     onEvent: listeners.onEvent,

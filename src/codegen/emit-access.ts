@@ -10,7 +10,7 @@
  */
 import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import type { AccessRights, Identity } from '../model/access.js';
-import { allStates, allStatuses, stateTopic, statusTopic } from '../shared/topics.js';
+import { allStates, allStatuses, stateTopic, statusTopic, statusTopicPrefix } from '../shared/topics.js';
 
 export const LIVENESS = 'liveness';
 
@@ -124,8 +124,8 @@ function redisLivenessLine(prefix: string, hash: string): string {
     REDIS_CONNECTION,
     REDIS_SUBSCRIBER,
     '+scan +exists +hget +set +del +publish +eval +evalsha +config|get',
-    `~${glob(`${prefix}/status/`)}* ~${glob(ALIVE)}* ~${glob(WILL)}*`,
-    `&${glob(`${prefix}/status/`)}* ${EXPIRED_CHANNELS}`,
+    `~${glob(statusTopicPrefix(prefix))}* ~${glob(ALIVE)}* ~${glob(WILL)}*`,
+    `&${glob(statusTopicPrefix(prefix))}* ${EXPIRED_CHANNELS}`,
   ].join(' ');
 }
 

@@ -15,7 +15,7 @@ import type { ReportLimiter } from './report-limiter.js';
 import { createStateIntake, type StateIntakeHooks } from './state-intake.js';
 import { createStatusIntake, type StatusIntakeHooks } from './status-intake.js';
 import type { DomainEntry, Store } from './store.js';
-import { stateTopicPrefix } from '../shared/topics.js';
+import { stateTopicPrefix, statusTopicPrefix } from '../shared/topics.js';
 
 export interface ReceiverCounters {
   received: number;
@@ -57,7 +57,7 @@ export interface Receiver {
 export function createReceiver(options: ReceiverOptions): Receiver {
   const { service, store, maxPayloadBytes, hooks } = options;
   const statePrefix = stateTopicPrefix(options.prefix);
-  const statusPrefix = `${options.prefix}/status/`;
+  const statusPrefix = statusTopicPrefix(options.prefix);
   const counters: ReceiverCounters = { received: 0, applied: 0, duplicates: 0, rejected: {} };
   const reject = createRejecter(counters, options.limiter, hooks.report);
   const state = createStateIntake({ store, maxPayloadBytes, counters, reject, hooks, now: options.now, decoder: options.decoder ?? (() => decodeEnvelope) });

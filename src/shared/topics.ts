@@ -27,3 +27,8 @@ export function allStatuses(prefix: string): string {
 export function stateTopicPrefix(prefix: string): string {
   return stateTopic(prefix, '');
 }
+
+/** `<prefix>/status/`: what every status topic starts with; the service follows. */
+export function statusTopicPrefix(prefix: string): string {
+  return statusTopic(prefix, '');
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allStates, allStatuses, stateTopic, stateTopicPrefix, statusTopic } from '../../src/shared/topics.js';
+import { allStates, allStatuses, stateTopic, stateTopicPrefix, statusTopic, statusTopicPrefix } from '../../src/shared/topics.js';
 
 describe('topic layout (PROTOCOL.md)', () => {
   it('names state and status topics under the prefix, and their wildcards', () => {
@@ -8,5 +8,6 @@ describe('topic layout (PROTOCOL.md)', () => {
     expect(allStates('chinook/home')).toBe('chinook/home/state/+');
     expect(allStatuses('chinook/home')).toBe('chinook/home/status/+');
     expect(stateTopicPrefix('chinook/home')).toBe('chinook/home/state/');
+    expect(statusTopicPrefix('chinook/home')).toBe('chinook/home/status/');
   });
 });

@@ -1,8 +1,8 @@
 import type { Bus } from '../../bus/bus.js';
 import type { Availability, SystemSpec } from '../../runtime/contract.js';
-import { decodeEnvelope, decodeStatus, statusTopic, type StateEnvelope, type StatusMessage } from '../../runtime/envelope.js';
+import { decodeEnvelope, decodeStatus, type StateEnvelope, type StatusMessage } from '../../runtime/envelope.js';
 import { statusApplies } from '../../runtime/ordering.js';
-import { allStates, allStatuses, stateTopicPrefix } from '../../shared/topics.js';
+import { allStates, allStatuses, stateTopicPrefix, statusTopicPrefix } from '../../shared/topics.js';
 
 interface DomainView {
   epoch: number;
@@ -38,7 +38,7 @@ export async function observeSystem(bus: Bus, system: SystemSpec, events: Observ
   const statuses = new Map<string, { status: 'online' | 'offline'; onlineEpoch: number }>();
   let rejected = 0;
   const statePrefix = stateTopicPrefix(system.prefix);
-  const statusPrefix = statusTopic(system.prefix, '');
+  const statusPrefix = statusTopicPrefix(system.prefix);
 
   bus.onMessage(({ topic, payload }) => {
     if (topic.startsWith(statePrefix)) {
